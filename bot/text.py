@@ -1,0 +1,77 @@
+"""Chinese text helpers shared by chunking, retrieval and answering: sentence spans, script normalisation."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+SENTENCE_END = "。！？；!?;"
+CLOSERS = "”’」』）)】》\""
+CLAUSE_END = "，,：:、"
+
+_SENT_RE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[{CLOSERS}]*|\n|$)")
+_WS_RE = re.compile(r"\s+")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans ``(s, e)`` of sentences in ``text[start:end]``: ends at 。！？；!?; (with closing quotes) or newline.
+
+    Spans exclude surrounding whitespace and never cross a newline. Offsets are into ``text``.
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for m in _SENT_RE.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+        if m.end() >= end:
+            break
+    return spans
+
+
+def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` at clause punctuation (，,：:；;) keeping the punctuation with the clause."""
+    spans: list[tuple[int, int]] = []
+    s = start
+    depth = 0
+    for i in range(start, end):
+        ch = text[i]
+        if ch in "“（(「《【":
+            depth += 1
+        elif ch in "”）)」》】":
+            depth = max(0, depth - 1)
+        elif ch in "，,：:；;。！？!?" and depth == 0:
+            spans.append((s, i + 1))
+            s = i + 1
+    if s < end:
+        spans.append((s, end))
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def strip_ws(text: str) -> str:
+    return _WS_RE.sub("", text)
+
+
+@lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (zhconv, character and phrase tables)."""
+    import zhconv
+
+    return str(zhconv.convert(text, "zh-cn"))
+
+
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_RE = re.compile(r"[A-Za-z]")
+
+
+def is_mostly_english(text: str) -> bool:
+    latin = len(_LATIN_RE.findall(text))
+    cjk = len(_CJK_RE.findall(text))
+    return latin >= 6 and cjk <= 2
+
+
+__all__ = ["clause_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]
