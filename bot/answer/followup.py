@@ -1,0 +1,50 @@
+"""Follow-up questions: "它的注册资本是多少?" after a question about a company is searched with that company.
+
+Offline rewrite: when the question leans on the conversation (a pronoun, or no name of its own), the names
+and nouns of the latest earlier question are put in front of it. With an LLM configured the chain asks the
+LLM to condense instead, and falls back to this rewrite on failure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_ANAPHORA = re.compile(r"它|其|该|这家|这个|那个|这些|那些|他们|她们|此|上述|前者|后者|^那|^这|^还有|^再")
+_ENTITY_POS = ("n", "nr", "ns", "nt", "nz", "nrt", "eng", "vn")
+
+
+class FollowUpRewriter:
+    def __init__(self, tokenizer: object, terms: Sequence[str]) -> None:
+        import jieba.posseg
+
+        self._pos = jieba.posseg.POSTokenizer(tokenizer._jieba)  # type: ignore[attr-defined]
+        self._terms = sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True)
+
+    def entities(self, text: str) -> list[str]:
+        found: list[str] = []
+        for t in self._terms:
+            if t in text and not any(t in f for f in found):
+                found.append(t)
+        for pair in self._pos.cut(text):
+            word, flag = pair.word, pair.flag
+            if len(word) >= 2 and flag in _ENTITY_POS and not any(word in f for f in found):
+                found.append(word)
+        return found
+
+    def needs_context(self, question: str) -> bool:
+        if _ANAPHORA.search(question):
+            return True
+        return not any(t in question for t in self._terms) and len(self.entities(question)) <= 1
+
+    def rewrite(self, question: str, history: Sequence[str]) -> str:
+        if not history or not self.needs_context(question):
+            return question
+        for prev in reversed(history):
+            ents = [e for e in self.entities(prev) if e not in question]
+            if ents:
+                return f"{' '.join(ents)} {question}"
+        return question
+
+
+__all__ = ["FollowUpRewriter"]

@@ -1,0 +1,134 @@
+"""What a question asks for: its type (number, date, entity, list, reason, comparison), its key terms with
+weights, and the unit a number answer should carry."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+QUESTION_WORDS = set(
+    "什么 哪些 哪个 哪家 哪位 哪里 哪儿 哪 多少 几 几个 几家 几时 几月 多久 多大 多高 多长 怎么 怎样 如何 为什么 为何 "
+    "是否 有没有 是不是 吗 呢 请问 一下 谁 啥 叫 名字 哪一年 哪年 何时 什么时候 多少钱 能 能有 有 带来 还 又 "
+    "the what which who how much many does do did when where why is are was were".split()
+)
+
+# colloquial or abbreviated question words → wordings the articles use
+THESAURUS: dict[str, tuple[str, ...]] = {
+    "营收": ("营业收入", "收入"),
+    "固投": ("固定资产投资",),
+    "高企": ("高新技术企业",),
+    "规上": ("规模以上",),
+    "工作岗位": ("就业岗位", "岗位", "就业"),
+    "工作": ("就业",),
+    "岗位": ("就业岗位",),
+    "利润": ("销售利润", "利润"),
+    "面积": ("平方米", "亩", "总面积"),
+    "荣誉": ("评为", "表扬", "表彰", "荣获", "榜首", "榜单", "称号", "入选", "获评"),
+    "成绩": ("增长", "榜首", "成功", "创历史新高"),
+    "开园": ("开园",),
+    "注册资金": ("注册资本",),
+    "合资": ("联合成立", "共同投资", "合资"),
+    "成立": ("成立",),
+    "举办": ("举行", "主办", "召开"),
+    "办": ("举行", "召开"),
+    "开会": ("召开", "会议"),
+    "部署": ("部署会", "部署"),
+    "涨": ("增长", "增速"),
+    "增长率": ("增长", "增速"),
+    "排": ("居", "位列", "排名"),
+    "排名": ("居", "位列"),
+    "老": ("传统",),
+    "改造": ("改造", "转型", "升级"),
+    "人": ("名", "人", "位"),
+    "多少人": ("名", "人"),
+    "基础设施": ("基础设施",),
+    "模式": ("项目", "模式"),
+    "承载空间": ("承载", "空间"),
+    "产业用地": ("供地", "用地", "标准地"),
+    "用地": ("供地", "标准地", "土地"),
+    "高薪区": ("高新区",),
+    "进度": ("进度", "完成"),
+    "在建": ("建设", "在建"),
+    "gdp": ("地区生产总值",),
+    "地区生产总值": ("地区生产总值", "GDP"),
+}
+
+_DATE_Q = re.compile(r"哪一?年|哪个年度|哪一年度|什么时候|何时|几时|几月|哪天|哪一天|日期|when|what year|which year", re.I)
+_NUMBER_Q = re.compile(
+    r"多少|几[个家名人位点项亿万吨条座所]|多大|多高|多长|多久|比例|增速|增长率|增幅|面积|规模|排第几|第几|几成|几倍"
+    r"|how many|how much|what percentage|growth rate|rate",
+    re.I,
+)
+_LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|都有|包括|列举|“[^”]*个区”|四个|几个方面|which .*s\b", re.I)
+_PERSON_Q = re.compile(r"谁|叫什么|名字|姓名|who", re.I)
+_REASON_Q = re.compile(r"为什么|为何|怎么|如何|怎样|靠什么|什么模式|什么办法|措施|why|how (?!many|much)", re.I)
+_COMPARE_Q = re.compile(r"哪个[^，,。？?]*多|比[^，,。？?]{0,12}(多|少|高|低)|相比|差多少|是不是|对比|compare", re.I)
+_WHICH_NOUN = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|什么)([\u4e00-\u9fff]{1,2})")
+
+_UNITS = (
+    ("亿元", ("亿元", "亿")),
+    ("万元", ("万元",)),
+    ("万吨", ("万吨",)),
+    ("平方米", ("平方米", "万平方米")),
+    ("人", ("人", "名", "位")),
+    ("名", ("人", "名", "位")),
+    ("家", ("家",)),
+    ("个点", ("%",)),
+    ("个百分点", ("%",)),
+    ("点", ("%",)),
+    ("%", ("%",)),
+    ("百分", ("%",)),
+    ("工作日", ("工作日", "天")),
+    ("天", ("天", "工作日", "日")),
+    ("GW", ("GW",)),
+)
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    qtype: str  # number | date | person | list | reason | comparison | entity | generic
+    terms: dict[str, float] = field(default_factory=dict)  # key term -> weight
+    units: tuple[str, ...] = ()
+    which_noun: str | None = None
+    english: bool = False
+
+
+def detect_type(q: str) -> str:
+    if _COMPARE_Q.search(q):
+        return "comparison"
+    if _DATE_Q.search(q):
+        return "date"
+    if _PERSON_Q.search(q):
+        return "person"
+    if _LIST_Q.search(q):
+        return "list"
+    if _NUMBER_Q.search(q):
+        return "number"
+    if _REASON_Q.search(q):
+        return "reason"
+    if _WHICH_NOUN.search(q):
+        return "entity"
+    return "generic"
+
+
+def expected_units(q: str) -> tuple[str, ...]:
+    m = re.search(r"(?:多少|几)([\u4e00-\u9fffA-Za-z%]{1,3})", q)
+    if not m:
+        return ()
+    tail = m.group(1)
+    for key, units in _UNITS:
+        if tail.startswith(key):
+            return units
+    return ()  # a bare classifier (个, 项) accepts any number
+
+
+def which_noun(q: str) -> str | None:
+    m = _WHICH_NOUN.search(q)
+    if not m:
+        return None
+    noun = m.group(1)
+    return None if noun in ("时候", "样", "么", "意思") else noun
+
+
+__all__ = ["QUESTION_WORDS", "THESAURUS", "QuestionInfo", "detect_type", "expected_units", "which_noun"]
