@@ -19,13 +19,10 @@ from .query import TypoFixer, normalize_query
 from .schema import Passage
 from .settings import Settings
 from .text import strip_ws
+from .thesaurus import THESAURUS
 
 STOPWORDS = set(
-    "的 了 是 在 和 与 及 有 也 都 就 而 并 被 把 将 对 为 以 于 之 其 这 那 该 个 些 吗 呢 吧 啊 么 "
-    "什么 哪些 哪个 哪 多少 几 怎么 怎样 如何 为什么 是否 有没有 请问 一下 现在 目前 可以 能 会 要 "
-    "还 又 再 所 等 从 到 由 让 给 向 上 中 下 里 内 外 吗 嘛 呀 啥 谁 叫 多 大 "
-    "the a an of in on at to for and or is are was were what which who how much many does do did "
-    "when where why it its by with from".split()
+    ["的", "了", "是", "在", "和", "与", "及", "有", "也", "都", "就", "而", "并", "被", "把", "将", "对", "为", "以", "于", "之", "其", "这", "那", "该", "个", "些", "吗", "呢", "吧", "啊", "么", "什么", "哪些", "哪个", "哪", "多少", "几", "怎么", "怎样", "如何", "为什么", "是否", "有没有", "请问", "一下", "现在", "目前", "可以", "能", "会", "要", "还", "又", "再", "所", "等", "从", "到", "由", "让", "给", "向", "上", "中", "下", "里", "内", "外", "吗", "嘛", "呀", "啥", "谁", "叫", "多", "大", "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "is", "are", "was", "were", "what", "which", "who", "how", "much", "many", "does", "do", "did", "when", "where", "why", "it", "its", "by", "with", "from"]
 )
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
@@ -53,9 +50,9 @@ class Tokenizer:
                 out.append(tok)
         return out
 
-    def words(self, text: str) -> list[str]:
+    def words(self, text: str, hmm: bool = True) -> list[str]:
         """Plain (non-search) segmentation, kept for answer-side matching."""
-        return [w for w in self._jieba.cut(text, HMM=True) if w.strip()]
+        return [w for w in self._jieba.cut(text, HMM=hmm) if w.strip()]
 
 
 class BM25:
@@ -92,7 +89,7 @@ class HybridSearcher:
         self.settings = settings
         self.chunks = chunks
         self.by_id = {c.id: i for i, c in enumerate(chunks)}
-        self.tokenizer = Tokenizer(index.terms)
+        self.tokenizer = Tokenizer([*index.terms, *THESAURUS])
         self.bm25 = BM25([self.tokenizer.tokens(self._keyword_text(c)) for c in chunks])
         vocab = set(index.terms)
         for toks in (self.tokenizer.words(c.text) for c in chunks):
@@ -141,7 +138,7 @@ class HybridSearcher:
             dense = [(self.by_id[cid], s) for cid, s in self.index.dense_search(q, depth) if cid in self.by_id]
         bm_scores: dict[int, float] = {}
         if fusion in ("rrf", "bm25"):
-            bm_scores = self.bm25.scores(self.tokenizer.tokens(q))
+            bm_scores = self.bm25.scores(self.query_tokens(q))
         bm_ranked = sorted(bm_scores.items(), key=lambda kv: -kv[1])[:depth]
         dense_map = dict(dense)
         fused: dict[int, float] = defaultdict(float)
@@ -169,6 +166,14 @@ class HybridSearcher:
             if len(out) >= k:
                 break
         return out
+
+    def query_tokens(self, query: str) -> list[str]:
+        """Keyword tokens of a query, with the articles' wordings of colloquial words added (固投 → 固定资产投资)."""
+        toks = self.tokenizer.tokens(query)
+        extra = [alt for t in toks for alt in THESAURUS.get(t, ())]
+        for alt in extra:
+            toks.extend(self.tokenizer.tokens(alt))
+        return toks
 
     def idf(self, token: str) -> float:
         return self.bm25.idf.get(token, math.log(1 + (self.bm25.n + 0.5) / 0.5))

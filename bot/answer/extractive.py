@@ -74,25 +74,30 @@ class ExtractiveAnswerer:
 
     # ---------------------------------------------------------------- question
     def analyze(self, query: str) -> QuestionInfo:
-        words = [w.lower() for w in self.tokenizer.words(query)]
+        english = is_mostly_english(query)
+        words = [w.lower() for w in self.tokenizer.words(query, hmm=False)]
         terms: dict[str, float] = {}
         for w in words:
             if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", w) or w in QUESTION_WORDS:
                 continue
-            if w in _STOP:
+            if w in _STOP or (english and re.fullmatch(r"[a-z\-']+", w)):
                 continue
             idf = self._idf.get(w)
             weight = idf if idf is not None else 0.6 * self._idf_max
             if len(w) == 1 and w not in THESAURUS:
                 weight *= 0.3
             terms[w] = max(terms.get(w, 0.0), weight)
+        focus = [f for f in _focus_terms(words, terms) if terms[f] >= 1.0 and not _is_unit(f)]
+        for f in focus:
+            terms[f] *= 2.0
         return QuestionInfo(
             text=query,
             qtype=detect_type(query),
             terms=terms,
             units=expected_units(query),
             which_noun=which_noun(query),
-            english=is_mostly_english(query),
+            english=english,
+            focus=tuple(focus),
         )
 
     # ---------------------------------------------------------------- scoring
@@ -122,9 +127,10 @@ class ExtractiveAnswerer:
             return bool(DATE_RE.search(text))
         if t == "person":
             return bool(PERSON_RE.search(text))
-        if t == "entity" and info.which_noun:
+        if t == "entity" and info.which_noun in _PLACE_NOUNS:  # 哪个村 → a named village, not "村里"
             noun = info.which_noun
-            return any(m.group(0) not in question for m in re.finditer(rf"[\u4e00-\u9fff]{{1,8}}{noun}", text))
+            rx = rf"(?:[省市县区乡镇]|街道)([\u4e00-\u9fff]{{1,4}}{noun})"
+            return any(m.group(1) not in question for m in re.finditer(rx, text))
         if t == "list":
             return ("、" in text) or text.count("；") + text.count(";") >= 1 or text.count("，") + text.count(",") >= 2
         return True
@@ -144,7 +150,10 @@ class ExtractiveAnswerer:
             got += w * c
         coverage = got / total
         type_ok = self._type_ok(info, text, info.text)
-        score = coverage + (0.25 if type_ok else 0.0) + 0.06 / (1 + rank) - 0.0008 * len(text)
+        length_cost = 0.0 if info.qtype in ("list", "reason") else 0.0008 * len(text)
+        if info.qtype in ("list", "reason"):
+            length_cost = -0.02 * min(6, text.count("、") + text.count("；") + text.count(";") + text.count("，"))
+        score = coverage + (0.25 if type_ok else 0.0) + 0.06 / (1 + rank) - length_cost
         return score, coverage, type_ok, frozenset(matched)
 
     def _windows(self, info: QuestionInfo, passages: list[Passage]) -> list[Window]:
@@ -156,7 +165,7 @@ class ExtractiveAnswerer:
             text = p.text
             context = f"{p.title} {p.section}"
             units = sentence_spans(text)
-            if info.qtype == "list":  # whole 。-sentences too: enumerations run across ；
+            if info.qtype in ("list", "reason"):  # whole 。-sentences too: enumerations run across ；
                 units = units + [
                     (s, e) for s, e in _full_sentences(text) if e - s <= 200 and (s, e) not in units
                 ]
@@ -168,9 +177,9 @@ class ExtractiveAnswerer:
                 clauses = clause_spans(text, s, e) or [(s, e)]
                 best: Window | None = None
                 for i in range(len(clauses)):
-                    for j in range(i, min(len(clauses), i + 6)):
+                    for j in range(i, min(len(clauses), i + (14 if info.qtype in ("list", "reason") else 6))):
                         ws, we = clauses[i][0], clauses[j][1]
-                        if we - ws > max(max_chars, 200 if info.qtype == "list" else max_chars):
+                        if we - ws > (200 if info.qtype in ("list", "reason") else max_chars):
                             break
                         wtext = text[ws:we]
                         score, cov, tok, matched = self._score(info, wtext, context, pi, text)
@@ -189,29 +198,36 @@ class ExtractiveAnswerer:
             return self._refusal(question, passages, text=EMPTY_TERMS_TEXT), 0.0
         windows = self._windows(info, passages)
         threshold = self.settings.refusal_threshold
-        primary = next((w for w in windows if w.type_ok and w.coverage >= threshold), None)
+        total = sum(info.terms.values()) or 1.0
+        primary = next((w for w in windows if w.type_ok and self._local_ok(info, w)), None)
         if primary is None:
-            support = max((w.coverage for w in windows), default=0.0)
-            return self._refusal(question, passages), support
+            return self._refusal(question, passages), 0.0
         chosen = [primary]
         covered = set(primary.matched)
         park_q = "高新区" in query
         primary_in_park = primary.article_id in self._park_articles
         budget = self.settings.max_answer_chars - len(primary.text)
         multi = info.qtype in ("list", "reason", "comparison", "generic", "entity") or _multi_part(query)
-        if multi:
-            for w in windows:
-                if w is primary or budget <= 0:
+        for w in windows:
+            if w is primary or budget <= 0 or len(chosen) >= (3 if multi else 2):
+                continue
+            if (w.article_id in self._park_articles) != primary_in_park:
+                continue  # never mix the park with unrelated articles
+            gain = sum(info.terms[t] for t in w.matched - covered) / total
+            if gain >= 0.12 and w.coverage >= threshold * 0.6 and len(w.text) <= budget:
+                if any(_overlaps(w, c, passages) for c in chosen):
                     continue
-                if (w.article_id in self._park_articles) != primary_in_park:
-                    continue  # never mix the park with unrelated articles
-                gain = sum(info.terms[t] for t in w.matched - covered) / (sum(info.terms.values()) or 1.0)
-                if gain >= 0.12 and w.coverage >= threshold * 0.6 and len(w.text) <= budget:
-                    if any(_overlaps(w, c, passages) for c in chosen):
-                        continue
-                    chosen.append(w)
-                    covered |= w.matched
-                    budget -= len(w.text)
+                chosen.append(w)
+                covered |= w.matched
+                budget -= len(w.text)
+        support = sum(info.terms[t] for t in covered) / total
+        support = max(support, primary.coverage)
+        if support < threshold:
+            return self._refusal(question, passages), support
+        if not multi and len(chosen) > 1 and not _multi_part(query):
+            chosen = chosen[:1] if primary.coverage >= threshold else chosen
+        if info.qtype in ("reason", "list") and len(primary.text) < 30:
+            chosen = self._elaborate(chosen, passages)
         chosen = self._with_attribution(chosen, passages, info)
         text, citations = _compose(chosen, passages)
         note = ""
@@ -224,6 +240,27 @@ class ExtractiveAnswerer:
             Answer(question=question, answer=note + text, refused=False, citations=citations, retrieved=passages),
             primary.coverage,
         )
+
+    def _local_ok(self, info: QuestionInfo, w: Window) -> bool:
+        """The thing asked about must be named in the answer window itself (not only around it)."""
+        if not info.focus:
+            return w.coverage > 0
+        total = sum(info.terms[f] for f in info.focus)
+        present = sum(info.terms[f] for f in info.focus if self._credit(f, w.text) >= 0.6)
+        return present >= 0.5 * total
+
+    def _elaborate(self, chosen: list[Window], passages: list[Passage]) -> list[Window]:
+        """A short topic sentence ("发展源于改造提升传统产业。") is followed by the sentence that explains it."""
+        first = chosen[0]
+        text = passages[first.passage].text
+        nxt = [(s, e) for s, e in _full_sentences(text) if s >= first.end]
+        if nxt:
+            s, e = nxt[0]
+            if e - s <= self.settings.max_answer_chars:
+                extra = Window(first.passage, s, e, text[s:e], 0, True, frozenset(), 0, first.article_id)
+                rest = [w for w in chosen[1:] if not _overlaps(w, extra, passages)]
+                return [first, extra, *rest][:3]
+        return chosen
 
     def _with_attribution(self, chosen: list[Window], passages: list[Passage], info: QuestionInfo) -> list[Window]:
         """A quoted sentence gets its speaker: the following clauses up to 表示/说 (journalistic attribution)."""
@@ -258,6 +295,34 @@ _STOP = set(
     "一共 总共 加 比 还 已经 之前 以前 以后 后来 知道 告诉 说说 介绍 一下 情况 这个 那个 东西 事 事情 "
     "了解 关于 有关 方面 样子 建起来 拿到 搞 弄 做 干 给 得 地 着 过 上 下 点 多 少 高 低 定".split()
 )
+
+
+_PLACE_NOUNS = {"村", "乡", "镇", "区", "县", "市", "省"}
+_FOCUS_MARKERS = ("多少", "几", "哪", "什么", "谁", "怎么", "如何", "多大", "多久", "多高", "多长", "何时", "啥", "怎样")
+
+
+def _is_unit(word: str) -> bool:
+    return bool(re.fullmatch(r"(亿|万|千|百)?(元|吨|人|名|个|家|平方米|亩|年|月|日|天|%)", word))
+
+
+def _focus_terms(words: list[str], terms: dict[str, float]) -> list[str]:
+    """Key terms right next to the question word: 利润(能有)多少, 多少个(工作岗位), 哪一年(升级)."""
+    focus: list[str] = []
+    for i, w in enumerate(words):
+        if not any(w.startswith(m) for m in _FOCUS_MARKERS):
+            continue
+        for step in (-1, 1):
+            j = i + step
+            hops = 0
+            while 0 <= j < len(words) and hops < 3:
+                cand = words[j].lower()
+                if cand in terms and len(cand) >= 2:
+                    if cand not in focus:
+                        focus.append(cand)
+                    break
+                j += step
+                hops += 1
+    return focus
 
 
 def _full_sentences(text: str) -> list[tuple[int, int]]:
