@@ -42,7 +42,7 @@ class UnreadableFileError(CorpusError):
     """One corpus file cannot be read; ingest skips it and goes on."""
 
 
-class IndexError_(BotError):  # noqa: N801 - avoid shadowing the builtin IndexError
+class IndexError_(BotError):
     """The index cannot be used."""
 
 

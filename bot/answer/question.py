@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..thesaurus import THESAURUS
+
 QUESTION_WORDS = set(
     ["什么", "哪些", "哪个", "哪家", "哪位", "哪里", "哪儿", "哪", "多少", "几", "几个", "几家", "几时", "几月", "多久", "多大", "多高", "多长", "怎么", "怎样", "如何", "为什么", "为何", "是否", "有没有", "是不是", "吗", "呢", "请问", "一下", "谁", "啥", "叫", "名字", "哪一年", "哪年", "何时", "什么时候", "多少钱", "能", "能有", "有", "带来", "还", "又", "the", "what", "which", "who", "how", "much", "many", "does", "do", "did", "when", "where", "why", "is", "are", "was", "were"]
 )
-
-from ..thesaurus import THESAURUS
 
 _DATE_Q = re.compile(r"哪一?年|哪个年度|哪一年度|什么时候|何时|几时|几月|哪天|哪一天|日期|when|what year|which year", re.I)
 _NUMBER_Q = re.compile(

@@ -4,6 +4,7 @@ it needs no model, loads instantly and gives stable vectors. Not for answering r
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -20,7 +21,7 @@ class HashEmbeddings(Embeddings):
     def _vec(self, text: str) -> list[float]:
         v = np.zeros(self.dim, dtype=np.float32)
         chars = [c for c in text if not c.isspace()]
-        grams = chars + [a + b for a, b in zip(chars, chars[1:], strict=False)]
+        grams = chars + [a + b for a, b in itertools.pairwise(chars)]
         for g in grams:
             h = int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "little")
             v[h % self.dim] += 1.0 if (h >> 63) else -1.0
