@@ -1,0 +1,83 @@
+"""``bot bench``: ingest throughput, search/answer latency, cold start, memory and HTTP load."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+
+@click.command("bench")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write the results as JSON here."
+)
+@click.option(
+    "--quick", is_flag=True, help="Small and fast (hash embedder, 300 synthetic chunks, few requests)."
+)
+@click.option(
+    "--synthetic-chunks", type=click.IntRange(1), default=None, help="Chunks in the synthetic corpus [10000]."
+)
+@click.option(
+    "--embedder",
+    "synthetic_embedder",
+    default=None,
+    help="Embedder for the synthetic-corpus ingest [hash]. e5 manages ~3 chunks/s on 2 cores (10k chunks ≈ 50 min).",
+)
+@click.option(
+    "--questions",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("evals/dev.jsonl"),
+    show_default=True,
+    help="Questions for search/answer/HTTP timing (eval JSONL).",
+)
+@click.option(
+    "--requests",
+    "http_requests",
+    type=click.IntRange(1),
+    default=None,
+    help="Requests per HTTP concurrency level (at least 2 x clients) [20].",
+)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a setting (repeatable).")
+@click.option(
+    "--corpus-dir", type=click.Path(file_okay=False, path_type=Path), help="Same as --set corpus_dir=DIR."
+)
+def bench(
+    out: Path | None,
+    quick: bool,
+    synthetic_chunks: int | None,
+    synthetic_embedder: str | None,
+    questions: Path,
+    http_requests: int | None,
+    sets: tuple[str, ...],
+    corpus_dir: Path | None,
+) -> None:
+    """Benchmark the bot on this machine; indexes are built in a temporary directory."""
+    from ..bench import BenchOptions, render_bench, run_bench
+    from ..evaluate.overrides import make_settings, parse_sets
+
+    overrides = parse_sets(sets)
+    if quick:
+        overrides.setdefault("embedder", "hash")
+    settings = make_settings(overrides, corpus_dir=corpus_dir)
+    opts = BenchOptions(quick=quick, questions=questions)
+    if quick:
+        opts.synthetic_chunks, opts.http_requests, opts.search_rounds, opts.max_questions = 300, 4, 1, 8
+        opts.http_max_seconds = 10.0
+    if synthetic_chunks is not None:
+        opts.synthetic_chunks = synthetic_chunks
+    if synthetic_embedder is not None:
+        opts.synthetic_embedder = synthetic_embedder
+    if http_requests is not None:
+        opts.http_requests = http_requests
+
+    res = run_bench(settings, opts, log=lambda m: click.echo(m, err=True))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(res, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    click.echo(render_bench(res))
+    if out:
+        click.echo(f"wrote {out}", err=True)
+
+
+__all__ = ["bench"]
