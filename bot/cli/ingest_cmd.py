@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ._common import index_option, load_settings
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="re-embed everything (e.g. after changing the embedder)")
+@click.option("--chunk-chars", type=int, default=None, help="chunk size in characters")
+@click.option("--overlap-chars", type=int, default=None, help="overlap in characters")
+@click.option("--quiet", is_flag=True, help="no progress bar")
+@index_option
+def ingest(paths: tuple[Path, ...], rebuild: bool, chunk_chars: int | None, overlap_chars: int | None,
+           quiet: bool, index_dir: Path | None, embedder: str | None) -> None:
+    """Build or update the index from PATHS (default: the corpus directory)."""
+    from ..ingest import _tqdm_progress, ingest_paths
+
+    settings = load_settings(index_dir=index_dir, embedder=embedder, chunk_chars=chunk_chars,
+                             overlap_chars=overlap_chars)
+    report = ingest_paths(settings, list(paths) or None, rebuild=rebuild, progress=None if quiet else _tqdm_progress)
+    for problem in report.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(report.summary())
