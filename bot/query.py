@@ -109,8 +109,12 @@ class TypoFixer:
         return out
 
 
+_SHORT_YEAR = re.compile(r"(?<![\d.])(1[5-9]|2[1-9]|3[0-5])年(?!代)")
+
+
 def normalize_query(question: str, fixer: TypoFixer | None = None) -> str:
     q = to_simplified(question)
+    q = _SHORT_YEAR.sub(r"20\1年", q)  # colloquial years: 23年 → 2023年
     q = expand_english(q)
     if fixer is not None:
         q = fixer.fix(q)

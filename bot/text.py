@@ -71,7 +71,7 @@ _LATIN_RE = re.compile(r"[A-Za-z]")
 def is_mostly_english(text: str) -> bool:
     latin = len(_LATIN_RE.findall(text))
     cjk = len(_CJK_RE.findall(text))
-    return latin >= 6 and cjk <= 2
+    return latin >= 6 and latin > 2 * cjk
 
 
 __all__ = ["clause_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]

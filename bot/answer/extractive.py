@@ -73,8 +73,8 @@ class ExtractiveAnswerer:
         return found
 
     # ---------------------------------------------------------------- question
-    def analyze(self, query: str) -> QuestionInfo:
-        english = is_mostly_english(query)
+    def analyze(self, query: str, original: str | None = None) -> QuestionInfo:
+        english = is_mostly_english(original if original is not None else query)
         words = [w.lower() for w in self.tokenizer.words(query, hmm=False)]
         terms: dict[str, float] = {}
         for w in words:
@@ -193,7 +193,7 @@ class ExtractiveAnswerer:
     # ---------------------------------------------------------------- answer
     def answer(self, question: str, query: str, passages: list[Passage]) -> tuple[Answer, float]:
         """(Answer, support) where support in [0, 1] is the evidence strength used for refusal."""
-        info = self.analyze(query)
+        info = self.analyze(query, original=question)
         if not info.terms:
             return self._refusal(question, passages, text=EMPTY_TERMS_TEXT), 0.0
         windows = self._windows(info, passages)
