@@ -114,14 +114,26 @@ def page_meta(root: Any) -> PageMeta:
 
 
 def _mark_title(lines: list[Line], page: PageMeta) -> list[Line]:
-    """The first heading equal to the page title (or the first <h1>) is the title line, not a section."""
-    wanted = {t for t in (page.og_title, page.html_title, page.h1) if t}
-    for i, line in enumerate(lines):
-        if line.hint in ("section", "title") and line.text in wanted:
-            rest = [ln if ln.hint != "title" else Line(ln.text, ln.blank_before, "section") for ln in lines]
-            rest[i] = Line(line.text, line.blank_before, "title")
-            return rest
-    return [ln if ln.hint != "title" else Line(ln.text, ln.blank_before, "section") for ln in lines]
+    """The first heading equal to a page title (or the first <h1>) is the title line, not a section."""
+    wanted = [t for t in (page.og_title, page.h1, page.html_title) if t]
+    demoted = [Line(ln.text, ln.blank_before, "section") if ln.hint == "title" else ln for ln in lines]
+    for i, line in enumerate(demoted):
+        if line.hint == "section" and line.text in wanted:
+            demoted[i] = Line(line.text, line.blank_before, "title")
+            return demoted
+    return _split_leading_title(demoted, wanted)
+
+
+def _split_leading_title(lines: list[Line], wanted: list[str]) -> list[Line]:
+    """Extractors sometimes glue the heading onto the first paragraph ("标题 正文..."): split it off."""
+    if not lines:
+        return lines
+    first = lines[0]
+    for title in wanted:
+        if first.text.startswith(title + " ") and len(first.text) > len(title) + 1:
+            rest = first.text[len(title) + 1 :]
+            return [Line(title, 0, "title"), Line(rest, 1, first.hint), *lines[1:]]
+    return lines
 
 
 def _trafilatura_lines(html: str) -> list[Line] | None:

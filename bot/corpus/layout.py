@@ -72,8 +72,12 @@ def is_bodyish(line: Line, *, infer: bool) -> bool:
 
 def classify(lines: Sequence[Line], gaps: Gaps, *, infer: bool) -> list[Kind]:
     """One :data:`Kind` per line of one article body (title and kicker already removed)."""
+    body_after = _body_after(lines, infer=infer)
     kinds: list[Kind] = []
     for i, line in enumerate(lines):
+        if line.hint == "kicker":  # a `## ` line inside an article: a heading, or a trailing page slogan
+            kinds.append("section" if body_after[i] else "drop")
+            continue
         nxt = lines[i + 1] if i + 1 < len(lines) else None
         prev = lines[i - 1] if i > 0 else None
         prev_kind = kinds[-1] if kinds else None
@@ -81,14 +85,22 @@ def classify(lines: Sequence[Line], gaps: Gaps, *, infer: bool) -> list[Kind]:
     return kinds
 
 
+def _body_after(lines: Sequence[Line], *, infer: bool) -> list[bool]:
+    """``out[i]``: does any line after ``i`` look like body text?"""
+    out = [False] * len(lines)
+    seen = False
+    for i in range(len(lines) - 1, -1, -1):
+        out[i] = seen
+        seen = seen or is_bodyish(lines[i], infer=infer)
+    return out
+
+
 def _kind(
     line: Line, prev: Line | None, prev_kind: Kind | None, nxt: Line | None, gaps: Gaps, *, infer: bool
 ) -> Kind:
     hint = line.hint
-    if hint in ("section", "title"):
+    if hint in ("section", "title", "kicker"):
         return "section"
-    if hint == "kicker":  # a `## ` line inside an article: heading if text follows, else page slogan
-        return "section" if nxt is not None and is_bodyish(nxt, infer=infer) else "drop"
     if hint == "caption":
         return "caption"
     if hint == "item":

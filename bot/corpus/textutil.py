@@ -44,7 +44,7 @@ def is_label(text: str) -> bool:
         return False
     if any(c in CLAUSE_PUNCT for c in text):
         return False
-    if text.endswith((":", "：")):
+    if ends_sentence(text):
         return False
     return any(c.isalnum() for c in text)
 
