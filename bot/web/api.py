@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import InputError
 from ..guard import clean_history, clean_question
@@ -38,6 +39,8 @@ BAD_BODY_MESSAGE = '请求体必须是 JSON 对象，例如 {"question": "海创
 BAD_QUESTION_MESSAGE = "question 必须是文字（字符串）。"
 BAD_HISTORY_MESSAGE = "history 必须是先前问题（字符串）的列表。"
 BAD_REQUEST_MESSAGE = "请求格式不正确。"
+NOT_FOUND_MESSAGE = "没有这个接口。"
+METHOD_MESSAGE = "该接口不支持这种请求方法。"
 BAD_CONTENT_TYPE_MESSAGE = "请以 JSON 发送请求（Content-Type: application/json）。"
 
 #: index facts safe to show anyone (no paths, no server URLs)
@@ -94,12 +97,24 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_input_error(request: Request, exc: InputError) -> JSONResponse:  # type: ignore[misc]
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # FastAPI's own English messages, in the language of the rest of the API
+        status, detail = exc.status_code, exc.detail
+        if status == 400 and "parsing the body" in str(detail):
+            status, detail = 422, BAD_JSON_MESSAGE
+        elif status == 404:
+            detail = NOT_FOUND_MESSAGE
+        elif status == 405:
+            detail = METHOD_MESSAGE
+        return JSONResponse({"detail": detail}, status_code=status, headers=getattr(exc, "headers", None))
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": INTERNAL_ERROR_MESSAGE}, status_code=500)
 
     app.add_exception_handler(RequestValidationError, on_validation)  # type: ignore[arg-type]
     app.add_exception_handler(InputError, on_input_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, on_unexpected)
 
 
@@ -178,6 +193,18 @@ def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackSt
             log.exception("health: index info failed")
             return JSONResponse({"status": "degraded", "index": None}, status_code=503)
         return {"status": "ok", "index": {k: info.get(k) for k in HEALTH_INDEX_KEYS if k in info}}
+
+    # Gradio is mounted at "/" and would answer anything else under /api with its own 404 page:
+    # keep the whole /api namespace JSON (404 for unknown paths, 405 for a known path with the wrong method).
+    known = {route.path for route in router.routes if hasattr(route, "path")}
+
+    @router.api_route(
+        "/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], include_in_schema=False
+    )
+    def api_fallback(rest: str) -> JSONResponse:
+        if f"/api/{rest}" in known:
+            return JSONResponse({"detail": METHOD_MESSAGE}, status_code=405)
+        return JSONResponse({"detail": NOT_FOUND_MESSAGE}, status_code=404)
 
     return router
 
