@@ -503,3 +503,48 @@ def test_pdf_ascii(tmp_path: Path) -> None:
 
 def test_supported_suffixes() -> None:
     assert SUPPORTED_SUFFIXES == (".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf")
+
+
+def test_file_without_article_text_is_a_problem(tmp_path: Path) -> None:
+    write(tmp_path / "slogan.txt", "## 乐山是我家 文明靠大家\n")
+    write(tmp_path / "title_only.txt", "# 只有标题\n\n## 口号\n")
+    load = load_corpus([str(tmp_path)])
+    assert load.articles == [] and load.files == {}
+    assert len(load.problems) == 2
+    assert all(p.startswith("skipped ") for p in load.problems)
+    assert any("slogan.txt" in p and "no article text" in p for p in load.problems)
+    assert any("title_only.txt" in p and "只有标题" in p for p in load.problems)
+
+
+def test_same_name_from_two_places_is_not_loaded_twice(tmp_path: Path) -> None:
+    one = write(tmp_path / "x" / "news.txt", NEWS)
+    two = write(tmp_path / "y" / "news.txt", NEWS.replace("41家", "46家"))
+    load = load_corpus([one, two, one])
+    assert [a.source for a in load.articles] == ["news.txt"]
+    (problem,) = load.problems
+    assert two.as_posix() in problem and "already used" in problem
+
+
+def test_layout_without_blank_lines_and_crlf(tmp_path: Path) -> None:
+    text = "乐山高新区简讯\r\n本报记者 张三\r\n乐山高新区今年营收增长。\r\n项目建设\r\n重点项目稳步推进,园区新增企业十家。\r\n园区夜景\r\n"
+    (article,) = read_file(write(tmp_path / "brief.txt", text), "brief.txt")
+    assert article.title == "乐山高新区简讯"
+    assert article.byline == "本报记者 张三"
+    assert article.text == "乐山高新区今年营收增长。\n重点项目稳步推进,园区新增企业十家。"
+    assert [(s.name, s.start) for s in article.sections] == [("项目建设", len("乐山高新区今年营收增长。\n"))]
+    assert article.captions == ("园区夜景",)
+
+
+def test_markdown_headings_and_english_wrapping(tmp_path: Path) -> None:
+    md = (
+        "# Title\n\nThis is a *wrapped* paragraph that goes on\nfor two lines of **text**.\n\n"
+        "## Part one\n\n### Detail\n\nShort line.\n\nSetext heading\n--------------\n\nMore text.\n\n"
+        "## Closing slogan\n"
+    )
+    (article,) = read_file(write(tmp_path / "en.md", md), "en.md")
+    assert article.title == "Title"
+    assert article.text == (
+        "This is a wrapped paragraph that goes on for two lines of text.\nShort line.\nMore text."
+    )
+    assert [s.name for s in article.sections] == ["Part one", "Detail", "Setext heading"]
+    assert "Closing slogan" not in article.text

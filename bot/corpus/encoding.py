@@ -19,28 +19,40 @@ MAX_JUNK_RATIO = 0.02
 
 
 def decode_bytes(data: bytes) -> str:
-    """Decode a text file. Raises :class:`ReadFailure` for binary or undecodable content."""
-    text = _decode(data)
+    """Decode a text file. Raises :class:`ReadFailure` for binary or undecodable content.
+
+    Order: a byte-order mark; strict UTF-8; strict GB18030 (covers GBK/GB2312); charset-normalizer's
+    best guess. A decoding that is mostly control/unassigned characters is not accepted.
+    """
+    bom = _by_bom(data)
+    if bom is not None:
+        return _checked(bom)
+    if b"\x00" in data:
+        raise ReadFailure("binary file (contains NUL bytes)")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if _junk_ratio(text) <= MAX_JUNK_RATIO:
+            return text
+    return _checked(_guess(data))
+
+
+def _checked(text: str) -> str:
     if _junk_ratio(text) > MAX_JUNK_RATIO:
         raise ReadFailure("not a text file (mostly control or unprintable characters)")
     return text
 
 
-def _decode(data: bytes) -> str:
+def _by_bom(data: bytes) -> str | None:
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(codec)
             except UnicodeDecodeError as exc:
                 raise ReadFailure(f"invalid {codec} text after its byte-order mark") from exc
-    if b"\x00" in data:
-        raise ReadFailure("binary file (contains NUL bytes)")
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return _guess(data)
+    return None
 
 
 def _guess(data: bytes) -> str:
