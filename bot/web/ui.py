@@ -15,6 +15,7 @@ The second argument is the list of earlier questions of the conversation (may be
 from __future__ import annotations
 
 import logging
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,7 +182,9 @@ def build_ui(
         """Answer a question about 乐山高新区: the answer with [n] markers, then a "来源：" list."""
         return render.plain_answer(_answer(question, history, request))
 
-    def ask(question: str, history: list[str] | None = None, request: gr.Request | None = None) -> dict:
+    def ask(
+        question: str, history: list[str] | None = None, request: gr.Request | None = None
+    ) -> dict[str, Any]:
         """Answer a question about 乐山高新区: the full Answer JSON (same as POST /api/ask)."""
         return _answer(question, history, request)
 
@@ -233,8 +236,10 @@ def build_ui(
         chatbot.like(on_like, [turns], None, queue=False, **common)
         chatbot.clear(new_chat, None, outputs, queue=False, **common)
 
-        gr.api(chat, api_name=CHAT_API_NAME)
-        gr.api(ask, api_name=ASK_API_NAME)
+        for fn, name in ((chat, CHAT_API_NAME), (ask, ASK_API_NAME)):
+            # resolve the postponed (string) annotations so the API page shows real types
+            fn.__annotations__ = typing.get_type_hints(fn)
+            gr.api(fn, api_name=name)
 
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.concurrency_limit * 16)
     return demo
