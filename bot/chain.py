@@ -61,7 +61,7 @@ class ParkQAChain(Runnable[dict[str, Any], Answer]):
         t1 = time.perf_counter()
         passages = self._retrieve(query, config)
         t2 = time.perf_counter()
-        answer, support = self.extractive.answer(question, query, passages)
+        answer, _support = self.extractive.answer(question, query, passages)
         t3 = time.perf_counter()
         answer.search_query = query
         answer.timings_ms = {
@@ -81,7 +81,7 @@ class ParkQAChain(Runnable[dict[str, Any], Answer]):
         assert final is not None
         return final
 
-    def stream(  # type: ignore[override]
+    def stream(
         self, input: dict[str, Any], config: RunnableConfig | None = None, **kwargs: Any
     ) -> Iterator[Any]:
         answer = self._extractive(input, config)

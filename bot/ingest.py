@@ -125,7 +125,7 @@ def ingest_paths(
     file_sha = files
     new_ids = [c.id for c in chunks]
     old_ids: set[str] = set()
-    if old_collection is not None and not rebuild:
+    if old is not None and old_collection is not None and not rebuild:
         old_ids = set(old_collection.get(include=[])["ids"])
         if (
             old_ids == set(new_ids)
