@@ -223,7 +223,9 @@ def _make_handler(owner: ScriptedOpenAIServer) -> type[BaseHTTPRequestHandler]:
                     200,
                     {
                         "object": "list",
-                        "data": [{"id": owner.model, "object": "model", "created": 0, "owned_by": "scripted"}],
+                        "data": [
+                            {"id": owner.model, "object": "model", "created": 0, "owned_by": "scripted"}
+                        ],
                     },
                 )
             else:
@@ -354,4 +356,3 @@ def _chunk(cid: str, model: str, delta: dict[str, Any], finish_reason: str | Non
         "model": model,
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
     }
-
