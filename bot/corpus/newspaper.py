@@ -1,6 +1,15 @@
 """Scraped newspaper text (.txt): optional front matter, ``#``/``##``/``###`` headings, one paragraph
 per line, blank-line gaps that tell captions from headings. The layout rules live in
-:mod:`.layout` and :mod:`.structure`; this module only turns bytes into :class:`.lines.Line`.
+:mod:`.layout`, :mod:`.structure` and :mod:`.assemble`; this module only turns bytes into lines.
+
+Choices worth knowing:
+
+* Body text is never rewritten: only whitespace changes (NFC aside), so quotes taken from the source
+  stay exact substrings of ``Article.text`` once whitespace is removed.
+* A paragraph that does not end a sentence is glued to the next body paragraph (page breaks such as
+  ``积\n\n极承接``). A scraping gap (``有限公\n\n了全产业链``) is glued the same way: both sides are kept.
+* Repeated paragraphs inside an article are kept as they are in the source (no de-duplication below
+  the article level); whole duplicate articles are skipped by :func:`bot.corpus.load_corpus`.
 """
 
 from __future__ import annotations

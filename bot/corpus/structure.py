@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.schema import Article
 
@@ -51,8 +51,6 @@ def build_articles(lines: Sequence[Line], *, source: str, meta: DocMeta, infer: 
 
 
 def _fix_titles(articles: list[Article], meta: DocMeta) -> None:
-    from dataclasses import replace
-
     if meta.title and len(articles) == 1:
         articles[0] = replace(articles[0], title=meta.title)
     for i, article in enumerate(articles):
