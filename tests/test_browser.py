@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import html
+import json
 import os
 import re
 import threading
@@ -88,7 +89,12 @@ def servers(corpus_bot: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     site_thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     site_thread.start()
     try:
-        yield {"app": app_url, "site": site, "site_other": f"http://localhost:{site_port}"}
+        yield {
+            "app": app_url,
+            "site": site,
+            "site_other": f"http://localhost:{site_port}",
+            "feedback": str(settings.data_dir / "feedback.jsonl"),
+        }
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -179,6 +185,22 @@ def test_chat_answer_marker_opens_highlighted_source(page: Any, servers: dict[st
         page.locator("#chat .a-text a.cite-ref").first.click()
         page.wait_for_timeout(800)
         shoot(page, "chat-mobile.png")
+        page.set_viewport_size({"width": 1280, "height": 860})
+
+    # 👍 on the answer is appended to data_dir/feedback.jsonl
+    page.locator('#chat button[aria-label="Like"], #chat button[aria-label="赞"]').last.click()  # label is localised
+    feedback = Path(servers["feedback"])
+    for _ in range(50):
+        if feedback.exists() and feedback.read_text(encoding="utf-8").strip():
+            break
+        page.wait_for_timeout(100)
+    record = json.loads(feedback.read_text(encoding="utf-8").splitlines()[-1])
+    assert record["rating"] == "up" and record["door"] == "chat" and record["question"] == Q
+    assert "5亿元" in record["answer"] and record["citations"]
+
+    # 新对话 empties the chat and the source panel
+    page.locator("#new-chat").click()
+    page.wait_for_function("() => !document.querySelector('#chat .a-text') && !!document.querySelector('#sources .src-empty')")
 
 
 def test_widget_on_another_origin(page: Any, servers: dict[str, str], expected: dict[str, str]) -> None:

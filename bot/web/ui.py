@@ -156,8 +156,8 @@ def build_ui(
                 gr.Info("谢谢您的反馈！")
                 return
 
-    def new_chat() -> tuple[Any, ...]:
-        return [], render.PANEL_EMPTY, [], ""
+    def new_chat() -> tuple[Any, ...]:  # same order as `outputs`: box, chatbot, sources, turns
+        return "", [], render.PANEL_EMPTY, []
 
     # -- API endpoints for gradio_client -------------------------------------------------------------------
     def _answer(question: str, history: list[str] | None, request: gr.Request | None) -> dict[str, Any]:
