@@ -380,7 +380,10 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
         )
         rss["after_http"] = peak_rss_mb()
 
-        phase("ingest_synthetic", f"synthetic corpus of >= {opts.synthetic_chunks} chunks, embedder {opts.synthetic_embedder} ...")
+        phase(
+            "ingest_synthetic",
+            f"synthetic corpus of >= {opts.synthetic_chunks} chunks, embedder {opts.synthetic_embedder} ...",
+        )
         syn = write_synthetic_corpus(
             s.corpus_dir, tmp / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
         )

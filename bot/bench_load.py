@@ -90,7 +90,7 @@ def http_load(
 ) -> dict[str, Any]:
     """Run each concurrency level; ``{"skipped": reason}`` when the web app is not available."""
     try:
-        from .web import create_app  # type: ignore[attr-defined]
+        from .web import create_app
     except ImportError as exc:
         return {"skipped": f"bot.web.create_app is not available ({exc})"}
     import uvicorn

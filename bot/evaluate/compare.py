@@ -57,7 +57,7 @@ def render_compare(diff: dict[str, Any]) -> str:
     for name, m in diff["metrics"].items():
         d = m["delta"]
         mark = "" if m["better"] is None else ("  better" if m["better"] else "  worse")
-        ds = "-" if d is None else (f"{d:+.0f}" if abs(d) >= 100 else f"{d:+.3f}")
+        ds = "-" if d is None else ("0" if d == 0 else (f"{d:+.0f}" if abs(d) >= 100 else f"{d:+.3f}"))
         rows.append(f"{name:<22} {fmt(m['a']):>9} {fmt(m['b']):>9} {ds:>9}{mark}")
     rows.append("")
     rows.append(f"pass → fail ({len(diff['pass_to_fail'])}):")

@@ -45,7 +45,9 @@ def fmt(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3f}"
+        if abs(value) >= 100 or (abs(value) > 1 and value.is_integer()):
+            return f"{value:.0f}"
+        return f"{value:.3f}"
     return str(value)
 
 
