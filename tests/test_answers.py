@@ -1,0 +1,242 @@
+"""Answers on the real corpus (e5 ``corpus_bot``): accuracy and refusals on the dev set, citations,
+groundedness, length, the LangChain chain (invoke / stream / batch), follow-ups, topic separation, JSON.
+
+Thresholds are floors; every failure message carries the measured numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+
+import pytest
+from helpers import DEV_SET, squash
+
+from bot.corpus import load_corpus
+from bot.errors import InputError
+from bot.schema import Answer
+
+pytestmark = pytest.mark.slow
+
+MARKER = re.compile(r"\[(\d+)\]")
+# a number followed by a unit: 1780亿元, 7.9%, 41家, 1万平方米, 5.5万吨, 3个工作日, 2024年7月 ...
+NUM_UNIT = re.compile(
+    r"\d+(?:\.\d+)?(?:多|余)?(?:万|亿|千|百)?"
+    r"(?:%|‰|平方米|万吨|工作日|年度|元|家|个|人|名|吨|亩|GW|MW|年|月|日|次|项|倍|天|小时|公里|米)"
+)
+
+
+def dev_items() -> list[dict]:
+    return [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def dev_answers(corpus_bot) -> dict[str, tuple[dict, Answer]]:
+    return {it["id"]: (it, corpus_bot.ask(it["question"], it.get("history", []))) for it in dev_items()}
+
+
+def plain(answer: Answer) -> str:
+    return MARKER.sub("", answer.answer)
+
+
+def has_facts(answer: Answer, facts: list[str]) -> bool:
+    text = squash(plain(answer))
+    return all(squash(f) in text for f in facts)
+
+
+# --- dev set --------------------------------------------------------------------------------------
+
+
+def test_key_fact_accuracy_on_answerable_items(dev_answers) -> None:
+    rows = [(it, a) for it, a in dev_answers.values() if it["must_include"]]
+    wrong = [it["id"] for it, a in rows if a.refused or not has_facts(a, it["must_include"])]
+    acc = 1 - len(wrong) / len(rows)
+    assert acc >= 0.80, f"key-fact accuracy {acc:.3f} ({len(rows) - len(wrong)}/{len(rows)}); wrong: {wrong}"
+
+
+def test_refusals_on_unanswerable_and_out_of_scope(dev_answers) -> None:
+    rows = [(it, a) for it, a in dev_answers.values() if it["type"] in ("unanswerable", "out_of_scope")]
+    assert len(rows) >= 4
+    answered = [it["id"] for it, a in rows if not a.refused]
+    rate = 1 - len(answered) / len(rows)
+    assert rate >= 0.8, (
+        f"refusal rate {rate:.3f} ({len(rows) - len(answered)}/{len(rows)}); answered: {answered}"
+    )
+    for _, a in rows:
+        if a.refused:
+            assert a.citations == [] and not MARKER.search(a.answer)
+
+
+def test_false_refusals_are_rare(dev_answers) -> None:
+    rows = [(it, a) for it, a in dev_answers.values() if it["must_include"]]
+    refused = [it["id"] for it, a in rows if a.refused]
+    assert len(refused) / len(rows) <= 0.15, f"{len(refused)}/{len(rows)} answerable items refused: {refused}"
+
+
+def test_citations_are_well_formed(dev_answers) -> None:
+    problems = []
+    for qid, (_, a) in dev_answers.items():
+        if a.refused:
+            continue
+        if not a.citations:
+            problems.append(f"{qid}: answer without citations")
+        ids = {p.id: p for p in a.retrieved}
+        markers = {int(m) for m in MARKER.findall(a.answer)}
+        if markers != {c.n for c in a.citations}:
+            problems.append(f"{qid}: markers {sorted(markers)} vs citations {[c.n for c in a.citations]}")
+        for c in a.citations:
+            s, e = c.span
+            if not (0 <= s < e <= len(c.text)):
+                problems.append(f"{qid}: span {c.span} outside text of {len(c.text)} chars")
+                continue
+            quoted = c.text[s:e].strip().rstrip(",，、;；:：。")
+            if squash(quoted) not in squash(plain(a)):
+                problems.append(f"{qid}: cited span {quoted[:30]!r} is not in the answer")
+            p = ids.get(c.passage_id)
+            if p is None or p.text != c.text or p.title != c.title or p.source != c.source:
+                problems.append(f"{qid}: citation {c.n} does not match a retrieved passage")
+    assert not problems, f"{len(problems)} citation problems: {problems[:8]}"
+
+
+def test_numbers_in_answers_are_grounded_in_citations(dev_answers) -> None:
+    checked = 0
+    ungrounded = []
+    for qid, (_, a) in dev_answers.items():
+        if a.refused:
+            continue
+        cited = squash(" ".join(c.text + c.title for c in a.citations))
+        for tok in NUM_UNIT.findall(plain(a)):
+            checked += 1
+            if tok not in cited:
+                ungrounded.append(f"{qid}:{tok}")
+    assert checked >= 30, f"only {checked} number tokens checked"
+    assert not ungrounded, f"{len(ungrounded)}/{checked} number tokens not in any cited passage: {ungrounded}"
+
+
+def test_answers_are_short(dev_answers) -> None:
+    lengths = [len(plain(a)) for _, a in dev_answers.values()]
+    med = statistics.median(lengths)
+    assert med <= 150, f"median answer length {med} chars (max {max(lengths)})"
+    assert max(lengths) <= 400, f"longest answer {max(lengths)} chars"
+
+
+# --- the chain ------------------------------------------------------------------------------------
+
+
+def test_chain_invoke(corpus_bot) -> None:
+    a = corpus_bot.chain.invoke({"question": "海创尚纬的注册资本是多少?", "history": []})
+    assert isinstance(a, Answer) and not a.refused and "5亿元" in a.answer
+    assert a.mode == "extractive" and a.search_query
+    assert a.timings_ms["total"] >= a.timings_ms["retrieve"] >= 0
+
+
+def test_chain_stream_yields_deltas_then_the_answer(corpus_bot) -> None:
+    items = list(corpus_bot.chain.stream({"question": "创智谷孵化器的面积有多大?", "history": []}))
+    *deltas, final = items
+    assert isinstance(final, Answer)
+    assert deltas and all(isinstance(d, str) and d for d in deltas)
+    assert "".join(deltas) == final.answer
+    assert "1万平方米" in final.answer
+    events = list(corpus_bot.stream("创智谷孵化器的面积有多大?"))
+    assert [e["type"] for e in events[:-1]] == ["token"] * (len(events) - 1) and events[-1][
+        "type"
+    ] == "answer"
+    assert "".join(e["text"] for e in events[:-1]) == events[-1]["answer"].answer
+
+
+def test_chain_batch(corpus_bot) -> None:
+    questions = ["海创尚纬的注册资本是多少?", "乐山明天天气怎么样?", "创智谷孵化器什么时候开园的?"]
+    answers = corpus_bot.chain.batch([{"question": q, "history": []} for q in questions])
+    assert [a.question for a in answers] == questions
+    assert "5亿元" in answers[0].answer and answers[1].refused and "2024年7月" in answers[2].answer
+
+
+# --- conversation and topics -----------------------------------------------------------------------
+
+
+def test_follow_up_uses_history(corpus_bot) -> None:
+    history = ["四川海创尚纬是哪两家公司合资成立的?"]
+    with_history = corpus_bot.ask("它的注册资本是多少?", history)
+    assert not with_history.refused and "5亿元" in with_history.answer
+    assert "海创尚纬" in (with_history.search_query or ""), with_history.search_query
+    bare = corpus_bot.ask("它的注册资本是多少?")
+    assert "海创尚纬" not in (bare.search_query or "")
+
+
+@pytest.mark.xfail(
+    reason="the extractive answerer answers a pronoun question without antecedent ('它的注册资本是多少?') with "
+    "the only 注册资本 sentence in the corpus ('注册资本5亿元。') instead of refusing",
+    strict=False,
+)
+def test_follow_up_without_history_does_not_guess(corpus_bot) -> None:
+    bare = corpus_bot.ask("它的注册资本是多少?")
+    assert bare.refused or "5亿元" not in bare.answer, bare.answer
+
+
+def test_follow_up_history_changes_the_answer(corpus_bot) -> None:
+    history = ["金口河区民主村开的坝坝会是讲什么的?"]
+    with_history = corpus_bot.ask("来了多少人?", history)
+    assert "50多名" in with_history.answer, with_history.answer
+    assert "50多名" not in corpus_bot.ask("来了多少人?").answer
+
+
+@pytest.fixture(scope="module")
+def article_titles() -> dict[str, str]:
+    from helpers import CORPUS
+
+    return {a.article_id: a.title for a in load_corpus([CORPUS]).articles}
+
+
+def cited_articles(answer: Answer) -> list[str]:
+    by_id = {p.id: p.article_id for p in answer.retrieved}
+    return [by_id[c.passage_id] for c in answer.citations]
+
+
+@pytest.mark.parametrize(
+    "question", ["金口河区是怎样推进移风易俗的?", "金口河区民主村的坝坝会上倡导了哪些移风易俗的做法?"]
+)
+def test_jinkouhe_question_cites_only_the_jinkouhe_article(corpus_bot, article_titles, question: str) -> None:
+    a = corpus_bot.ask(question)
+    assert not a.refused and a.citations
+    titles = [article_titles[aid] for aid in cited_articles(a)]
+    assert all("金口河" in t for t in titles), titles
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["乐山高新区2023年营业收入是多少?", "高新区直管区有多少家高新技术企业?", "乐山高新区如何优化营商环境?"],
+)
+def test_park_question_never_cites_the_jinkouhe_article(corpus_bot, article_titles, question: str) -> None:
+    a = corpus_bot.ask(question)
+    assert not a.refused and a.citations
+    titles = [article_titles[aid] for aid in cited_articles(a)]
+    assert all("金口河" not in t for t in titles), titles
+    assert all(c.title == article_titles[aid] for c, aid in zip(a.citations, cited_articles(a), strict=True))
+
+
+def test_english_question_gets_an_answer(corpus_bot) -> None:
+    a = corpus_bot.ask("How many jobs will the Haichuang Shangwei anode material project create?")
+    assert not a.refused and "500人" in a.answer, a.answer
+
+
+def test_answer_json_round_trips(corpus_bot) -> None:
+    for q in ["海创尚纬的注册资本是多少?", "Excel里怎么做数据透视表?"]:
+        a = corpus_bot.ask(q)
+        again = Answer.model_validate_json(a.model_dump_json())
+        assert again == a
+        assert json.loads(a.model_dump_json())["question"] == q
+
+
+@pytest.mark.parametrize("bad", ["", "   \n\t ", "问" * 501, None, 42])
+def test_bad_questions_are_input_errors(corpus_bot, bad) -> None:
+    with pytest.raises(InputError) as err:
+        corpus_bot.ask(bad)
+    assert "\n" not in err.value.one_line()
+
+
+def test_bad_history_is_an_input_error(corpus_bot) -> None:
+    with pytest.raises(InputError):
+        corpus_bot.ask("注册资本是多少?", "not a list")
+    with pytest.raises(InputError):
+        corpus_bot.ask("注册资本是多少?", [1, 2])
