@@ -359,6 +359,13 @@ def test_build_chat_model_requires_configuration(settings_factory):
         build_chat_model(settings_factory(llm_base_url=None, llm_model=None))
 
 
+def test_unconfigured_answerer_falls_back_instead_of_raising(settings_factory):
+    llm = LLMAnswerer(settings_factory(llm_base_url=None, llm_model=None))
+    _assert_fallback(llm.answer("q", PASSAGES, _fallback()))
+    with pytest.raises(LLMError):
+        llm.condense("它呢？", ["海创尚纬是做什么的？"])
+
+
 def test_no_work_at_construction(settings_factory):
     llm = LLMAnswerer(settings_factory(llm_base_url="http://127.0.0.1:9/v1", llm_model="m"))
     assert llm._chat_model is None

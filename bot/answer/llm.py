@@ -197,7 +197,12 @@ class LLMAnswerer:
     def chat_model(self) -> BaseChatModel:
         with self._lock:
             if self._chat_model is None:
-                self._chat_model = build_chat_model(self.settings)
+                try:
+                    self._chat_model = build_chat_model(self.settings)
+                except LLMError:
+                    raise
+                except Exception as e:  # e.g. a client that rejects the configured URL
+                    raise LLMError(f"cannot build the chat model: {type(e).__name__}") from None
             return self._chat_model
 
     def __repr__(self) -> str:  # no key, ever
@@ -214,10 +219,10 @@ class LLMAnswerer:
         earlier = [h for h in history if h and h.strip()]
         if not earlier:
             return question
+        model = self.chat_model  # built (and langchain imported) before the clock starts
         budget = self.settings.llm_timeout_s
         deadline = time.monotonic() + budget
         messages = build_condense_messages(question, earlier)
-        model = self.chat_model
 
         def produce() -> Iterator[str]:
             yield str(model.invoke(messages, stream=False).text)
@@ -242,12 +247,12 @@ class LLMAnswerer:
         if not passages:
             yield self._refused(fallback, t0)
             return
-        budget = self.settings.llm_timeout_s
-        deadline = time.monotonic() + budget
         messages = build_answer_messages(question, passages, system_prompt=self.system_prompt)
         guard = _LeakGuard([self.system_prompt, CONDENSE_SYSTEM_PROMPT])
         try:
-            model = self.chat_model
+            model = self.chat_model  # built (and langchain imported) before the clock starts
+            budget = self.settings.llm_timeout_s
+            deadline = time.monotonic() + budget
 
             def produce() -> Iterator[str]:
                 for chunk in model.stream(messages):
