@@ -90,7 +90,9 @@ class ParkQAChain(Runnable[dict[str, Any], Answer]):
             yield answer
             return
         t0 = time.perf_counter()
-        for item in self._llm.stream_answer(str(input["question"]), answer.retrieved, answer):
+        standalone = answer.search_query or str(input["question"])
+        asked = str(input["question"]) if not input.get("history") else standalone
+        for item in self._llm.stream_answer(asked, answer.retrieved, answer):
             if isinstance(item, Answer):
                 item.search_query = answer.search_query
                 item.timings_ms = {**answer.timings_ms, **item.timings_ms}

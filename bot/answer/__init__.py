@@ -1,0 +1,1 @@
+"""Answering: extractive (offline) and LLM (OpenAI-compatible) answerers, prompts and citation checks."""
