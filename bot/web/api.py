@@ -94,7 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
             message = BAD_CONTENT_TYPE_MESSAGE
         return JSONResponse({"detail": message, "errors": errors[:10]}, status_code=422)
 
-    async def on_input_error(request: Request, exc: InputError) -> JSONResponse:  # type: ignore[misc]
+    async def on_input_error(request: Request, exc: InputError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=422)
 
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -10,7 +10,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
@@ -59,7 +59,7 @@ def embed_csp(origins: Sequence[str]) -> str:
     )
 
 
-def _send_json(status: int, payload: dict[str, object], headers: dict[str, str] | None = None) -> list[Message]:
+def _send_json(status: int, payload: Mapping[str, object], headers: Mapping[str, str] | None = None) -> list[Message]:
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     raw = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
     for k, v in (headers or {}).items():

@@ -25,7 +25,9 @@ class ServerThread:
 
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(app, host=self.host, port=self.port, log_level=log_level, lifespan="on")
+        config = uvicorn.Config(
+            app, host=self.host, port=self.port, log_level=log_level, lifespan="on", timeout_graceful_shutdown=3
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name=f"uvicorn-{self.port}", daemon=True)
 

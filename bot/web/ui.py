@@ -27,7 +27,7 @@ from ..errors import InputError
 from ..guard import clean_history, clean_question
 from ..settings import Settings
 from . import render
-from .feedback import FeedbackStore
+from .feedback import FeedbackStore, Rating
 from .runtime import BotRunner
 from .security import RATE_LIMIT_MESSAGE, TokenBucketLimiter
 
@@ -115,13 +115,10 @@ def build_ui(
                     msgs[-1] = bot_msg(render.streaming_html(partial))
                     yield "", msgs, gr.skip(), past
                 elif ev.kind == "answer" and ev.answer is not None:
-                    record = {
-                        "question": question,
-                        "answer": ev.answer.model_dump(mode="json"),
-                        "msg_index": len(msgs) - 1,
-                    }
+                    answer = ev.answer.model_dump(mode="json")
+                    record = {"question": question, "answer": answer, "msg_index": len(msgs) - 1}
                     past = [*past, record]
-                    msgs[-1] = bot_msg(render.answer_html(record["answer"], len(past) - 1))
+                    msgs[-1] = bot_msg(render.answer_html(answer, len(past) - 1))
                     yield "", msgs, render.sources_html(past), past
                 else:
                     if isinstance(ev.error, InputError):
@@ -136,6 +133,7 @@ def build_ui(
             yield "", msgs, gr.skip(), past
 
     def on_like(turns: list[dict[str, Any]] | None, data: gr.LikeData) -> None:
+        rating: Rating
         if data.liked is True:
             rating = "up"
         elif data.liked is False:
