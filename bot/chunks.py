@@ -1,6 +1,6 @@
 """The chunker: a plain function from an Article to Chunks.
 
-Sizes are counted in characters. Chunks are made of whole sentences (。！？； and closing quotes) within one
+Sizes are counted in characters. Chunks are made of whole sentences (。！？ and closing quotes; ； when a sentence is too long) within one
 section, packed up to ``chunk_chars``, and the next chunk repeats the trailing sentences of the previous one
 up to ``overlap_chars``. A sentence longer than ``chunk_chars`` is cut at clause punctuation, or hard-cut.
 Offsets point into ``Article.text`` so the chat can highlight the passage in its article.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from .schema import Article, Chunk
-from .text import clause_spans, sentence_spans
+from .text import clause_spans, full_sentence_spans, sentence_spans
 
 
 def _section_bounds(article: Article) -> list[tuple[int, int, str]]:
@@ -26,25 +26,37 @@ def _section_bounds(article: Article) -> list[tuple[int, int, str]]:
     return bounds
 
 
-def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Sentence spans, with over-long sentences split into clause groups or hard pieces."""
+def _split_long(text: str, s: int, e: int, max_chars: int) -> list[tuple[int, int]]:
+    """Cut an over-long span at clause punctuation, or hard-cut a clause longer than the limit."""
     units: list[tuple[int, int]] = []
-    for s, e in sentence_spans(text, start, end):
+    cur_s = s
+    cur_e = s
+    for cs, ce in clause_spans(text, s, e):
+        if ce - cur_s > max_chars and cur_e > cur_s:
+            units.append((cur_s, cur_e))
+            cur_s = cs
+        while ce - cur_s > max_chars:
+            units.append((cur_s, cur_s + max_chars))
+            cur_s += max_chars
+        cur_e = ce
+    if cur_e > cur_s:
+        units.append((cur_s, cur_e))
+    return units
+
+
+def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """Whole sentences (。！？ with closing quotes). A sentence longer than ``max_chars`` is split at ；,
+    then at clause punctuation, then hard. Enumerations joined by ； stay together when they fit."""
+    units: list[tuple[int, int]] = []
+    for s, e in full_sentence_spans(text, start, end):
         if e - s <= max_chars:
             units.append((s, e))
             continue
-        cur_s = s
-        cur_e = s
-        for cs, ce in clause_spans(text, s, e):
-            if ce - cur_s > max_chars and cur_e > cur_s:
-                units.append((cur_s, cur_e))
-                cur_s = cs
-            while ce - cur_s > max_chars:  # a single clause longer than the limit: hard cut
-                units.append((cur_s, cur_s + max_chars))
-                cur_s += max_chars
-            cur_e = ce
-        if cur_e > cur_s:
-            units.append((cur_s, cur_e))
+        for ss, se in sentence_spans(text, s, e):
+            if se - ss <= max_chars:
+                units.append((ss, se))
+            else:
+                units.extend(_split_long(text, ss, se, max_chars))
     return units
 
 

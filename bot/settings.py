@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     fusion: str = Field(default="rrf", pattern="^(rrf|dense|bm25)$")
     rrf_k: int = Field(default=60, ge=1)
     dense_weight: float = Field(default=1.0, ge=0)
-    bm25_weight: float = Field(default=1.0, ge=0)
+    bm25_weight: float = Field(default=2.0, ge=0)
 
     # answers
     max_answer_chars: int = Field(default=150, ge=20)

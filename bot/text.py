@@ -33,6 +33,26 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return spans
 
 
+_FULL_SENT_RE = re.compile(rf"[^。！？!?\n]*(?:[。！？!?…]+[{CLOSERS}]*|\n|$)")
+
+
+def full_sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Like :func:`sentence_spans` but only 。！？!? (and …) end a sentence: ；-joined enumerations stay whole."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for m in _FULL_SENT_RE.finditer(text, start, end):
+        s, e = m.start(), m.end()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            spans.append((s, e))
+        if m.end() >= end:
+            break
+    return spans
+
+
 def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Split ``text[start:end]`` at clause punctuation (，,：:；;) keeping the punctuation with the clause."""
     spans: list[tuple[int, int]] = []
@@ -74,4 +94,4 @@ def is_mostly_english(text: str) -> bool:
     return latin >= 6 and latin > 2 * cjk
 
 
-__all__ = ["clause_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]
+__all__ = ["clause_spans", "full_sentence_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]

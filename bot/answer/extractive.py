@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..schema import Answer, Citation, Passage
 from ..settings import Settings
-from ..text import clause_spans, is_mostly_english, sentence_spans
+from ..text import clause_spans, full_sentence_spans, is_mostly_english, sentence_spans
 from .question import QUESTION_WORDS, THESAURUS, QuestionInfo, detect_type, expected_units, which_noun
 
 REFUSAL_TEXT = "抱歉，现有文章中没有找到这个问题的答案。"
@@ -151,8 +151,9 @@ class ExtractiveAnswerer:
         coverage = got / total
         type_ok = self._type_ok(info, text, info.text)
         length_cost = 0.0 if info.qtype in ("list", "reason") else 0.0008 * len(text)
-        if info.qtype in ("list", "reason"):
-            length_cost = -0.02 * min(6, text.count("、") + text.count("；") + text.count(";") + text.count("，"))
+        if info.qtype in ("list", "reason"):  # enumerations: the whole run of items, not the first few
+            items = text.count("、") + text.count("；") + text.count(";") + text.count("，") + text.count(",")
+            length_cost = -0.02 * min(6, items) - 0.0005 * len(text)
         score = coverage + (0.25 if type_ok else 0.0) + 0.06 / (1 + rank) - length_cost
         return score, coverage, type_ok, frozenset(matched)
 
@@ -328,12 +329,7 @@ def _focus_terms(words: list[str], terms: dict[str, float]) -> list[str]:
 
 
 def _full_sentences(text: str) -> list[tuple[int, int]]:
-    spans = []
-    for m in re.finditer(r"[^。！？!?\n]+[。！？!?…]*[”’」』）)]*", text):
-        s, e = m.start(), m.end()
-        if text[s:e].strip():
-            spans.append((s, e))
-    return spans
+    return full_sentence_spans(text)
 
 
 def _multi_part(q: str) -> bool:
