@@ -159,7 +159,7 @@ def test_error_messages_say_what_to_do(cli: dict[str, Run]) -> None:
     assert "nope" in cli["unknown embedder"].stderr and "hash" in cli["unknown embedder"].stderr
     assert "bot ingest" in cli["missing index"].stderr
     assert "no-such-corpus" in cli["non-existent ingest path"].stderr
-    assert "k" in cli["bad setting"].stderr.lower()
+    assert "invalid setting k" in cli["bad setting"].stderr
     assert cli["empty question"].stderr == cli["whitespace question"].stderr
     assert not Path(tmp, "missing-index").exists(), "search must not create an index"
 

@@ -127,6 +127,7 @@ def test_removed_file_disappears_from_index_and_search(settings, corpus: Path) -
     assert FILE_000 not in Index.open(settings, _hash()).manifest["files"]
 
 
+@pytest.mark.slow  # loads the e5 model
 def test_index_opened_with_another_embedder_is_refused(settings) -> None:
     ingest(settings)
     e5 = hash_settings(settings.index_dir.parent, settings.corpus_dir, embedder="e5")
