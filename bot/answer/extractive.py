@@ -44,6 +44,7 @@ class Window:
     matched: frozenset[str]
     score: float
     article_id: str
+    local: float = 0.0  # coverage by the window's own words, without credit from its passage or title
 
 
 @dataclass
@@ -140,15 +141,18 @@ class ExtractiveAnswerer:
     ) -> tuple[float, float, bool, frozenset[str]]:
         total = sum(info.terms.values()) or 1.0
         got = 0.0
+        own = 0.0
         matched = set()
         for term, w in info.terms.items():
             c = self._credit(term, text)
+            own += w * c
             if c < 1.0:  # the subject is often named earlier in the passage ("该项目") or in its title
-                c = max(c, 0.5 * self._credit(term, passage_text), 0.3 * self._credit(term, context))
+                c = max(c, 0.4 * self._credit(term, passage_text), 0.3 * self._credit(term, context))
             if c >= 0.6:
                 matched.add(term)
             got += w * c
         coverage = got / total
+        self._last_local = own / total
         type_ok = self._type_ok(info, text, info.text)
         length_cost = 0.0 if info.qtype in ("list", "reason") else 0.0008 * len(text)
         if info.qtype in ("list", "reason"):  # enumerations: the whole run of items, not the first few
@@ -185,7 +189,8 @@ class ExtractiveAnswerer:
                         wtext = text[ws:we]
                         score, cov, tok, matched = self._score(info, wtext, context, pi, text)
                         if best is None or score > best.score:
-                            best = Window(pi, ws, we, wtext, cov, tok, matched, score, p.article_id)
+                            best = Window(pi, ws, we, wtext, cov, tok, matched, score, p.article_id,
+                                          self._last_local)
                 if best is not None:
                     out.append(best)
         out.sort(key=lambda w: -w.score)
@@ -215,7 +220,7 @@ class ExtractiveAnswerer:
             if (w.article_id in self._park_articles) != primary_in_park:
                 continue  # never mix the park with unrelated articles
             gain = sum(info.terms[t] for t in w.matched - covered) / total
-            if gain >= 0.12 and w.coverage >= threshold * 0.6 and len(w.text) <= budget:
+            if gain >= 0.12 and w.local >= threshold * 0.7 and len(w.text) <= budget:
                 if any(_overlaps(w, c, passages) for c in chosen):
                     continue
                 chosen.append(w)
