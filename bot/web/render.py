@@ -79,6 +79,11 @@ def _date(d: object) -> str:
     return f"（{esc(d)}）" if d else ""
 
 
+def _passage_label(p: Mapping[str, Any]) -> str:
+    title = str(p.get("title") or p.get("source") or "")
+    return f"{title} · {p['section']}" if p.get("section") else title
+
+
 def answer_html(answer: Mapping[str, Any], turn: int) -> str:
     """The chat bubble for a final answer: notice, text with markers, a compact source list (or closest passages)."""
     parts: list[str] = []
@@ -97,8 +102,7 @@ def answer_html(answer: Mapping[str, Any], turn: int) -> str:
         closest = list(answer.get("retrieved") or [])[:CLOSEST_SHOWN]
         if closest:
             items = "".join(
-                f"<li>{_cite_link(turn, 100 + i, '原文')} {esc(p.get('title') or p.get('source'))}"
-                f"{_date(p.get('date'))}</li>"
+                f"<li>{_cite_link(turn, 100 + i, '原文')} {esc(_passage_label(p))}{_date(p.get('date'))}</li>"
                 for i, p in enumerate(closest, 1)
             )
             parts.append(f'<div class="a-sources closest"><span>最接近的段落：</span><ul>{items}</ul></div>')
@@ -144,7 +148,7 @@ def sources_html(turns: Sequence[Mapping[str, Any]]) -> str:
                     _entry(
                         f"{t}-{100 + i}",
                         "最接近",
-                        p.get("title") or p.get("source"),
+                        _passage_label(p),
                         p.get("date"),
                         p.get("source"),
                         esc_lines(p.get("text", "")),

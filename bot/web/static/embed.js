@@ -96,12 +96,32 @@
     return wrap;
   }
 
+  // thumbs icons drawn as SVG (no emoji font needed); static markup only
+  var THUMB = "M2 21h4V9H2v12zm20-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3c0-.4-.2-.8-.4-1.1L13.2 1 6.6 7.6c-.4.4-.6.9-.6 1.4v10a2 2 0 0 0 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z";
+
+  function thumbIcon(down) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "15");
+    svg.setAttribute("height", "15");
+    svg.setAttribute("aria-hidden", "true");
+    if (down) svg.setAttribute("transform", "rotate(180)");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", THUMB);
+    path.setAttribute("fill", "currentColor");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function feedbackButtons(question, answer) {
     var row = el("div", "feedback");
-    [["up", "👍", "有帮助"], ["down", "👎", "没帮助"]].forEach(function (spec) {
-      var btn = el("button", "fb", spec[1]);
+    [["up", "有帮助"], ["down", "没帮助"]].forEach(function (spec) {
+      var btn = el("button", "fb fb-" + spec[0]);
       btn.type = "button";
-      btn.title = spec[2];
+      btn.title = spec[1];
+      btn.setAttribute("aria-label", spec[1]);
+      btn.appendChild(thumbIcon(spec[0] === "down"));
       btn.addEventListener("click", function () {
         var cites = (answer.citations || []).map(function (c) {
           return { n: c.n, title: c.title, source: c.source, date: c.date };
@@ -146,7 +166,8 @@
         btn.type = "button";
         btn.addEventListener("click", function () { openPanel("最接近", p, false); });
         li.appendChild(btn);
-        li.appendChild(document.createTextNode(" " + (p.title || p.source || "") + (p.date ? "（" + p.date + "）" : "")));
+        var label = (p.title || p.source || "") + (p.section ? " · " + p.section : "") + (p.date ? "（" + p.date + "）" : "");
+        li.appendChild(document.createTextNode(" " + label));
         list.appendChild(li);
       });
     }

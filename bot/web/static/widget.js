@@ -18,8 +18,39 @@
   } catch (e) {
     return;
   }
-  var LABEL = "💬 园区问答";
-  var CLOSE = "✕ 关闭";
+  var LABEL = "园区问答";
+  var CLOSE = "关闭";
+  var SVG = "http://www.w3.org/2000/svg";
+  var ICON_CHAT = "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z";
+  var ICON_CLOSE = "M6 6l12 12M18 6L6 18";
+
+  function icon(d, stroke) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "18");
+    svg.setAttribute("height", "18");
+    svg.setAttribute("aria-hidden", "true");
+    svg.style.verticalAlign = "-4px";
+    svg.style.marginRight = "6px";
+    var path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    if (stroke) {
+      path.setAttribute("fill", "none");
+      path.setAttribute("stroke", "currentColor");
+      path.setAttribute("stroke-width", "2.4");
+      path.setAttribute("stroke-linecap", "round");
+    } else {
+      path.setAttribute("fill", "currentColor");
+    }
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function label(node, open) {
+    node.textContent = "";
+    node.appendChild(icon(open ? ICON_CLOSE : ICON_CHAT, open));
+    node.appendChild(document.createTextNode(open ? CLOSE : LABEL));
+  }
 
   function css(node, styles) {
     for (var k in styles) if (Object.prototype.hasOwnProperty.call(styles, k)) node.style[k] = styles[k];
@@ -29,7 +60,7 @@
     var btn = document.createElement("button");
     btn.type = "button";
     btn.id = "park-qa-button";
-    btn.textContent = LABEL;
+    label(btn, false);
     btn.setAttribute("aria-expanded", "false");
     btn.setAttribute("aria-label", "打开园区问答（乐山高新区）");
     css(btn, {
@@ -48,7 +79,8 @@
         ? { left: "0", right: "0", top: "0", bottom: "0", width: "100%", height: "100%", borderRadius: "0" }
         : { left: "auto", top: "auto", right: "20px", bottom: "80px", width: "380px",
             height: Math.min(620, window.innerHeight - 100) + "px", borderRadius: "12px" });
-      css(btn, small && open ? { bottom: "auto", top: "8px", padding: "6px 12px" } : { bottom: "20px", top: "auto", padding: "12px 18px" });
+      // full screen on phones: the chat's own × (top right, inside the frame) closes it
+      btn.style.display = small && open ? "none" : "block";
     }
 
     function setOpen(value) {
@@ -65,7 +97,7 @@
         document.body.appendChild(frame);
       }
       if (frame) frame.style.display = open ? "block" : "none";
-      btn.textContent = open ? CLOSE : LABEL;
+      label(btn, open);
       btn.setAttribute("aria-expanded", open ? "true" : "false");
       layout();
     }
