@@ -223,10 +223,14 @@ def test_widget_on_another_origin(page: Any, servers: dict[str, str], expected: 
     assert expected["title"] in frame.locator("#panel-title").inner_text()
     assert norm(frame.locator("#panel-text mark").inner_text()) == norm(expected["sentence"])
     shoot(page, "widget.png")
-    # close and reopen keeps the conversation
+    # close (the button, or the chat's own × via postMessage) and reopen: the conversation is kept
     frame.locator("#panel-close").click()
     button.click()
     assert not frame_el.is_visible()
+    button.click()
+    assert frame.locator(".msg.bot").count() == 1
+    frame.locator("#close-widget").click()
+    frame_el.wait_for(state="hidden", timeout=5_000)
     button.click()
     assert frame.locator(".msg.bot").count() == 1
 
