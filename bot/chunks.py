@@ -98,7 +98,11 @@ def chunk_article(article: Article, chunk_chars: int = 300, overlap_chars: int =
                 break
             # next chunk starts with the trailing sentences that fit in the overlap (but always advances)
             nxt = j + 1
-            while nxt - 1 > i and end - units[nxt - 1][0] <= overlap_chars:
+            while (
+                nxt - 1 > i
+                and end - units[nxt - 1][0] <= overlap_chars
+                and units[j + 1][1] - units[nxt - 1][0] <= chunk_chars  # the next chunk must still reach new text
+            ):
                 nxt -= 1
             i = nxt
     return chunks

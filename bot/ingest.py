@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from .chunks import chunk_article, embedding_text
 from .embeddings import embedder_dim, embedder_name, get_embedder
-from .errors import CorpusError, EmbedderMismatchError
+from .errors import CorpusError, EmbedderMismatchError, IndexCorruptError
 from .index import (
     CHUNKS_PREFIX,
     FORMAT,
@@ -108,8 +108,13 @@ def ingest_paths(
     chunks = list(unique.values())
     report.chunks = len(chunks)
 
-    client = make_client(settings, create=True)
-    old = read_manifest(client)
+    try:
+        client = make_client(settings, create=True)
+        old = read_manifest(client)
+    except IndexCorruptError:
+        if not rebuild or settings.chroma_url:
+            raise
+        client, old = _set_aside_damaged_store(settings), None
     old_collection = None
     if old is not None:
         try:
@@ -201,6 +206,18 @@ def ingest_paths(
     report.collection = name
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _set_aside_damaged_store(settings: Settings) -> Any:
+    """``--rebuild`` over a damaged local store: keep it aside (for inspection) and start a fresh one."""
+    store = settings.index_dir / "chroma"
+    aside = settings.index_dir / f"chroma.damaged-{time.strftime('%Y%m%d%H%M%S')}"
+    store.rename(aside)
+    from chromadb.api.client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()  # chromadb caches one client per path in the process
+    print(f"warning: the damaged index was moved to {aside}", file=sys.stderr)
+    return make_client(settings, create=True)
 
 
 def _drop_stray_collections(client: Any, keep: str) -> None:

@@ -197,11 +197,6 @@ def test_long_sentence_is_cut_at_clauses_then_hard() -> None:
     assert max(len(c.text) for c in second) == 100
 
 
-@pytest.mark.xfail(
-    reason="bot/chunks.py:88-91 backs the next chunk up into the overlap even when the following unit does "
-    "not fit, so it emits a chunk contained in its predecessor",
-    strict=False,
-)
 def test_no_chunk_is_contained_in_its_predecessor(corpus_articles: list[Article]) -> None:
     repro = Article(title="t", text="甲" * 39 + "。乙乙乙乙乙，" + "丙" * 60 + "。", source="s.txt")
     cases = [(repro, 50, 20)] + [(a, cc, ov) for a in corpus_articles for cc, ov in SETTINGS]

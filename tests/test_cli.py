@@ -133,19 +133,7 @@ def test_user_error_exits_2_without_traceback(cli: dict[str, Run], name: str) ->
 
 @pytest.mark.parametrize(
     "name",
-    [
-        n
-        if n != "--k 0"
-        else pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                reason="click usage errors (bot/cli/__init__.py main → ClickException.show) print "
-                "'Usage: …', 'Try … --help' and 'Error: …' on three lines",
-                strict=False,
-            ),
-        )
-        for n in ERROR_CASES
-    ],
+    ERROR_CASES,
 )
 def test_user_error_is_one_line(cli: dict[str, Run], name: str) -> None:
     run = _error(cli, name)
@@ -164,11 +152,6 @@ def test_error_messages_say_what_to_do(cli: dict[str, Run]) -> None:
     assert not Path(tmp, "missing-index").exists(), "search must not create an index"
 
 
-@pytest.mark.xfail(
-    reason="bot/cli/ask_cmd.py opens the bot with build_if_missing=True before the question is validated "
-    "(Bot.ask → clean_question), so `bot ask ''` first builds a whole index, then reports the empty question",
-    strict=False,
-)
 def test_empty_question_is_rejected_before_any_work(cli: dict[str, Run]) -> None:
     run = _error(cli, "empty question, no index")
     assert not Path(cli["_tmp"].stdout, "fresh-index").exists(), "an index was built for an empty question"

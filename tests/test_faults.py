@@ -166,12 +166,6 @@ def test_cli_search_on_damaged_index(built_index: Path, tmp_path: Path) -> None:
     assert len(lines) == 1 and lines[0].startswith("error:") and "bot ingest --rebuild" in lines[0], lines
 
 
-@pytest.mark.xfail(
-    reason="the fix the error names does not work: ingest_paths → make_client(create=True) raises "
-    "IndexCorruptError on a damaged chroma.sqlite3 even with rebuild=True (bot/index.py make_client, "
-    "bot/ingest.py `client = make_client(settings, create=True)`); the user must delete the index by hand",
-    strict=False,
-)
 def test_rebuild_recovers_a_damaged_index(built_index: Path, tmp_path: Path) -> None:
     settings = damaged_copy(built_index, tmp_path, "garbage")
     report = ingest(settings, rebuild=True)

@@ -14,9 +14,11 @@ from ._common import echo_json, index_option, load_settings
 @index_option
 def ask(question: str, history: tuple[str, ...], as_json: bool, index_dir: Path | None, embedder: str | None) -> None:
     """Answer QUESTION from the articles, with citations."""
+    from ..guard import clean_question
     from ..service import Bot
 
     settings = load_settings(index_dir=index_dir, embedder=embedder)
+    clean_question(question, settings)  # a bad question is refused before any index work
     bot = Bot.open(settings, build_if_missing=True)
     answer = bot.ask(question, list(history))
     if as_json:

@@ -14,9 +14,11 @@ from ._common import echo_json, index_option, load_settings
 @index_option
 def search(query: str, k: int | None, as_json: bool, index_dir: Path | None, embedder: str | None) -> None:
     """Show the passages retrieved for QUERY, best first."""
+    from ..guard import clean_question
     from ..service import Bot
 
     settings = load_settings(index_dir=index_dir, embedder=embedder)
+    clean_question(query, settings)
     bot = Bot.open(settings)
     passages = bot.search(query, k)
     if as_json:
