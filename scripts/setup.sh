@@ -22,7 +22,7 @@ if [ "$want_test" = 1 ]; then
   if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
     if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
       echo "setup: installing Debian chromium + chromium-driver for the browser tests"
-      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null \
+      apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-wqy-microhei >/dev/null \
         || echo "setup: could not install chromium; browser tests will be skipped"
     else
       echo "setup: chromium not found and cannot apt-get; browser tests will be skipped"
