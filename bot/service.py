@@ -88,6 +88,11 @@ class Bot:
 
         yield from stream_events(self.chain, {"question": q, "history": h})
 
+    def warm_up(self) -> None:
+        """Build the chain and run one follow-up question, so the first user does not pay for lazy loading
+        (jieba's part-of-speech tables, the query embedder)."""
+        self.ask("它的注册资本是多少?", ["四川海创尚纬是哪两家公司合资成立的?"])
+
     def info(self) -> dict[str, Any]:
         return self.index.describe()
 

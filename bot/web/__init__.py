@@ -107,6 +107,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     host, port = settings.host, settings.port
     print("园区问答: opening the index (built from the corpus on first run, this can take a minute)…", file=sys.stderr)
     bot = Bot.open(settings, build_if_missing=True)
+    bot.warm_up()
     app = create_app(bot, settings)
     print(f"园区问答: chat at http://{host}:{port}/  ·  API docs at http://{host}:{port}/docs", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
