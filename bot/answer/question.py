@@ -19,7 +19,10 @@ _NUMBER_Q = re.compile(
     re.I,
 )
 _LIST_Q = re.compile(r"哪些|哪几|有什么|有哪|都有|包括|列举|“[^”]*个区”|四个|几个方面|which .*s\b", re.I)
-_PERSON_Q = re.compile(r"谁|叫什么|名字|姓名|who", re.I)
+_PERSON_Q = re.compile(
+    r"谁|who|(?:书记|经理|主任|负责人|董事长|总裁|局长|区长|市长|记者|村民|院长|厂长|主席)[^，,。？?]{0,4}(?:叫什么|名字|姓名)",
+    re.I,
+)
 _REASON_Q = re.compile(r"为什么|为何|怎么|如何|怎样|靠什么|什么模式|什么办法|措施|why|how (?!many|much)", re.I)
 _COMPARE_Q = re.compile(r"哪个[^，,。？?]*多|比[^，,。？?]{0,12}(多|少|高|低)|相比|差多少|是不是|对比|compare", re.I)
 _WHICH_NOUN = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|什么)([\u4e00-\u9fff]{1,2})")
