@@ -13,14 +13,10 @@ _SENT_RE = re.compile(rf"[^{SENTENCE_END}\n]*(?:[{SENTENCE_END}]+[{CLOSERS}]*|\n
 _WS_RE = re.compile(r"\s+")
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Spans ``(s, e)`` of sentences in ``text[start:end]``: ends at 。！？；!?; (with closing quotes) or newline.
-
-    Spans exclude surrounding whitespace and never cross a newline. Offsets are into ``text``.
-    """
+def _spans(pattern: re.Pattern[str], text: str, start: int, end: int | None) -> list[tuple[int, int]]:
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
-    for m in _SENT_RE.finditer(text, start, end):
+    for m in pattern.finditer(text, start, end):
         s, e = m.start(), m.end()
         while s < e and text[s].isspace():
             s += 1
@@ -31,6 +27,14 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         if m.end() >= end:
             break
     return spans
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans ``(s, e)`` of sentences in ``text[start:end]``: ends at 。！？；!?; (with closing quotes) or newline.
+
+    Spans exclude surrounding whitespace and never cross a newline. Offsets are into ``text``.
+    """
+    return _spans(_SENT_RE, text, start, end)
 
 
 _FULL_SENT_RE = re.compile(rf"[^。！？!?\n]*(?:[。！？!?…]+[{CLOSERS}]*|\n|$)")
@@ -38,19 +42,7 @@ _FULL_SENT_RE = re.compile(rf"[^。！？!?\n]*(?:[。！？!?…]+[{CLOSERS}]*|
 
 def full_sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Like :func:`sentence_spans` but only 。！？!? (and …) end a sentence: ；-joined enumerations stay whole."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    for m in _FULL_SENT_RE.finditer(text, start, end):
-        s, e = m.start(), m.end()
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            spans.append((s, e))
-        if m.end() >= end:
-            break
-    return spans
+    return _spans(_FULL_SENT_RE, text, start, end)
 
 
 def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
