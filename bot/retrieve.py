@@ -91,9 +91,8 @@ class HybridSearcher:
         self.by_id = {c.id: i for i, c in enumerate(chunks)}
         self.tokenizer = Tokenizer([*index.terms, *THESAURUS])
         self.bm25 = BM25([self.tokenizer.tokens(self._keyword_text(c)) for c in chunks])
-        vocab = set(index.terms)
-        for toks in (self.tokenizer.words(c.text) for c in chunks):
-            vocab.update(t for t in toks if len(t) >= 3)
+        # typo repair vocabulary: the domain terms plus the corpus words of 3+ characters (already tokenised)
+        vocab = set(index.terms) | {t for t in self.bm25.postings if len(t) >= 3}
         self.fixer = TypoFixer(vocab)
 
     @classmethod
