@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     # answers
     max_answer_chars: int = Field(default=150, ge=20)
-    refusal_threshold: float = Field(default=0.5, ge=0, le=1)
+    refusal_threshold: float = Field(default=0.45, ge=0, le=1)
 
     # LLM (optional, any OpenAI-compatible endpoint)
     llm_base_url: str | None = None
