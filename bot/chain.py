@@ -61,7 +61,8 @@ class ParkQAChain(Runnable[dict[str, Any], Answer]):
         t1 = time.perf_counter()
         passages = self._retrieve(query, config)
         t2 = time.perf_counter()
-        answer, _support = self.extractive.answer(question, query, passages)
+        unresolved = not history and self.followups.needs_anaphora(question)
+        answer, _support = self.extractive.answer(question, query, passages, unresolved_reference=unresolved)
         t3 = time.perf_counter()
         answer.search_query = query
         answer.timings_ms = {

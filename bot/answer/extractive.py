@@ -181,7 +181,7 @@ class ExtractiveAnswerer:
                 seen.add(key)
                 clauses = clause_spans(text, s, e) or [(s, e)]
                 best: Window | None = None
-                for i in range(len(clauses)):
+                for i in range(1 if info.from_sentence_start else len(clauses)):
                     for j in range(i, min(len(clauses), i + (14 if info.qtype in ("list", "reason") else 6))):
                         ws, we = clauses[i][0], clauses[j][1]
                         if we - ws > (200 if info.qtype in ("list", "reason") else max_chars):
@@ -197,9 +197,15 @@ class ExtractiveAnswerer:
         return out
 
     # ---------------------------------------------------------------- answer
-    def answer(self, question: str, query: str, passages: list[Passage]) -> tuple[Answer, float]:
-        """(Answer, support) where support in [0, 1] is the evidence strength used for refusal."""
+    def answer(
+        self, question: str, query: str, passages: list[Passage], *, unresolved_reference: bool = False
+    ) -> tuple[Answer, float]:
+        """(Answer, support) where support in [0, 1] is the evidence strength used for refusal.
+
+        ``unresolved_reference``: the question says 它/该… and no conversation tells what it is; answers then
+        start at the beginning of their sentence so they name what they are about instead of guessing."""
         info = self.analyze(query, original=question)
+        info.from_sentence_start = unresolved_reference
         if not info.terms:
             return self._refusal(question, passages, text=EMPTY_TERMS_TEXT), 0.0
         windows = self._windows(info, passages)

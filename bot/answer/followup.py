@@ -32,6 +32,10 @@ class FollowUpRewriter:
                 found.append(word)
         return found
 
+    def needs_anaphora(self, question: str) -> bool:
+        """The question points back (它, 该, 这家 …) to something it does not name."""
+        return bool(_ANAPHORA.search(question))
+
     def needs_context(self, question: str) -> bool:
         if _ANAPHORA.search(question):
             return True

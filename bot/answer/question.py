@@ -55,6 +55,7 @@ class QuestionInfo:
     which_noun: str | None = None
     english: bool = False
     focus: tuple[str, ...] = ()  # key terms next to the question word: what is actually asked about
+    from_sentence_start: bool = False  # answer windows must start where their sentence starts
 
 
 def detect_type(q: str) -> str:
