@@ -38,8 +38,7 @@ def _is_container(annotation: Any) -> bool:
 
 def make_settings(overrides: Mapping[str, str], **direct: Any) -> Settings:
     """``Settings()`` (which reads ``BOT_*``) with string ``overrides`` and typed ``direct`` values on top."""
-    from pydantic import ValidationError
-
+    from ..cli._common import load_settings
     from ..settings import Settings
 
     fields = Settings.model_fields
@@ -58,12 +57,7 @@ def make_settings(overrides: Mapping[str, str], **direct: Any) -> Settings:
                 value = [v.strip() for v in raw.split(",") if v.strip()]
         values[key] = value
     values.update({k: v for k, v in direct.items() if v is not None})
-    try:
-        return Settings(**values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err.get("loc", ())) or "settings"
-        raise InputError(f"invalid setting {where}: {err.get('msg', 'invalid value')}") from None
+    return load_settings(**values)
 
 
 __all__ = ["make_settings", "parse_sets"]
