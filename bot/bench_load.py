@@ -4,7 +4,6 @@ driven by N concurrent clients posting ``/api/ask``."""
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import time
 from collections import Counter
@@ -14,12 +13,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .service import Bot
     from .settings import Settings
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _pct(values: Sequence[float], p: float) -> float | None:
@@ -91,30 +84,22 @@ def http_load(
     """Run each concurrency level; ``{"skipped": reason}`` when the web app is not available."""
     try:
         from .web import create_app
+        from .web.server import ServerThread
     except ImportError as exc:
         return {"skipped": f"bot.web.create_app is not available ({exc})"}
-    import uvicorn
 
     served = settings.model_copy(update={"rate_limit_per_min": 1_000_000})
-    app = create_app(bot, served)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="bench-uvicorn", daemon=True)
-    thread.start()
-    t0 = time.perf_counter()
-    while not server.started:
-        if not thread.is_alive() or time.perf_counter() - t0 > 60:
-            return {"skipped": "the HTTP server did not start within 60 s"}
-        time.sleep(0.05)
+    server = ServerThread(create_app(bot, served))
+    try:
+        base = server.start(timeout=60)
+    except (RuntimeError, TimeoutError) as exc:
+        return {"skipped": f"the HTTP server did not start: {exc}"}
     payloads = [{"question": q, "history": h} for q, h in questions]
-    url = f"http://127.0.0.1:{port}/api/ask"
+    url = f"{base}/api/ask"
     try:
         results = [_one_level(url, c, max(requests_per_level, 2 * c), max_seconds, payloads) for c in levels]
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+        server.stop(timeout=15)
     return {
         "skipped": None,
         "endpoint": "POST /api/ask",
@@ -125,4 +110,4 @@ def http_load(
     }
 
 
-__all__ = ["free_port", "http_load"]
+__all__ = ["http_load"]

@@ -54,9 +54,7 @@ class ParkQAChain(Runnable[dict[str, Any], Answer]):
         t0 = time.perf_counter()
         question = str(inputs["question"])
         history = [str(h) for h in inputs.get("history") or []]
-        standalone = self.followups.rewrite(question, history) if self._llm is None else self._standalone(
-            question, history
-        )
+        standalone = self._standalone(question, history)
         query = self.searcher.normalize(standalone)
         t1 = time.perf_counter()
         passages = self._retrieve(query, config)

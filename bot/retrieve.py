@@ -12,7 +12,6 @@ import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from .index import Index, StoredChunk
 from .query import TypoFixer, normalize_query
@@ -173,12 +172,6 @@ class HybridSearcher:
         for alt in extra:
             toks.extend(self.tokenizer.tokens(alt))
         return toks
-
-    def idf(self, token: str) -> float:
-        return self.bm25.idf.get(token, math.log(1 + (self.bm25.n + 0.5) / 0.5))
-
-    def describe(self) -> dict[str, Any]:
-        return {"chunks": len(self.chunks), "terms": len(self.index.terms), "fusion": self.settings.fusion}
 
 
 __all__ = ["BM25", "HybridSearcher", "Tokenizer"]

@@ -10,9 +10,8 @@ hold the kind of thing asked for (a number with the asked unit, a date, a name .
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..schema import Answer, Citation, Passage
 from ..settings import Settings
@@ -45,12 +44,6 @@ class Window:
     score: float
     article_id: str
     local: float = 0.0  # coverage by the window's own words, without credit from its passage or title
-
-
-@dataclass
-class Analysis:
-    info: QuestionInfo
-    windows: list[Window] = field(default_factory=list)
 
 
 class ExtractiveAnswerer:
@@ -138,7 +131,8 @@ class ExtractiveAnswerer:
 
     def _score(
         self, info: QuestionInfo, text: str, context: str, rank: int, passage_text: str = ""
-    ) -> tuple[float, float, bool, frozenset[str]]:
+    ) -> tuple[float, float, float, bool, frozenset[str]]:
+        """(score, coverage, local coverage without passage/title credit, type satisfied, matched terms)"""
         total = sum(info.terms.values()) or 1.0
         got = 0.0
         own = 0.0
@@ -152,14 +146,13 @@ class ExtractiveAnswerer:
                 matched.add(term)
             got += w * c
         coverage = got / total
-        self._last_local = own / total
         type_ok = self._type_ok(info, text, info.text)
         length_cost = 0.0 if info.qtype in ("list", "reason") else 0.0008 * len(text)
         if info.qtype in ("list", "reason"):  # enumerations: the whole run of items, not the first few
             items = text.count("、") + text.count("；") + text.count(";") + text.count("，") + text.count(",")
             length_cost = -0.02 * min(6, items) - 0.0005 * len(text)
         score = coverage + (0.25 if type_ok else 0.0) + 0.06 / (1 + rank) - length_cost
-        return score, coverage, type_ok, frozenset(matched)
+        return score, coverage, own / total, type_ok, frozenset(matched)
 
     def _windows(self, info: QuestionInfo, passages: list[Passage]) -> list[Window]:
         """The best clause window of every sentence of every passage."""
@@ -172,7 +165,7 @@ class ExtractiveAnswerer:
             units = sentence_spans(text)
             if info.qtype in ("list", "reason"):  # whole 。-sentences too: enumerations run across ；
                 units = units + [
-                    (s, e) for s, e in _full_sentences(text) if e - s <= 200 and (s, e) not in units
+                    (s, e) for s, e in full_sentence_spans(text) if e - s <= 200 and (s, e) not in units
                 ]
             for s, e in units:
                 key = text[s:e]
@@ -187,10 +180,9 @@ class ExtractiveAnswerer:
                         if we - ws > (200 if info.qtype in ("list", "reason") else max_chars):
                             break
                         wtext = text[ws:we]
-                        score, cov, tok, matched = self._score(info, wtext, context, pi, text)
+                        score, cov, local, tok, matched = self._score(info, wtext, context, pi, text)
                         if best is None or score > best.score:
-                            best = Window(pi, ws, we, wtext, cov, tok, matched, score, p.article_id,
-                                          self._last_local)
+                            best = Window(pi, ws, we, wtext, cov, tok, matched, score, p.article_id, local)
                 if best is not None:
                     out.append(best)
         out.sort(key=lambda w: -w.score)
@@ -265,7 +257,7 @@ class ExtractiveAnswerer:
         """A short topic sentence ("发展源于改造提升传统产业。") is followed by the sentence that explains it."""
         first = chosen[0]
         text = passages[first.passage].text
-        nxt = [(s, e) for s, e in _full_sentences(text) if s >= first.end]
+        nxt = [(s, e) for s, e in full_sentence_spans(text) if s >= first.end]
         if nxt:
             s, e = nxt[0]
             if e - s <= self.settings.max_answer_chars:
@@ -339,10 +331,6 @@ def _focus_terms(words: list[str], terms: dict[str, float]) -> list[str]:
     return focus
 
 
-def _full_sentences(text: str) -> list[tuple[int, int]]:
-    return full_sentence_spans(text)
-
-
 def _multi_part(q: str) -> bool:
     return len(re.findall(r"[？?]", q)) >= 2 or bool(re.search(r"还有|以及|分别|和.*(分别|各)", q))
 
@@ -381,10 +369,6 @@ def _compose(chosen: list[Window], passages: list[Passage]) -> tuple[str, list[C
             )
         parts.append(f"{_tidy(w.text)}[{n}]")
     return "".join(parts), citations
-
-
-def idf_weight(df: int, n: int) -> float:
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 __all__ = ["EMPTY_TERMS_TEXT", "REFUSAL_TEXT", "ExtractiveAnswerer"]
