@@ -6,10 +6,11 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
+
+from bot.web.server import free_port  # noqa: F401  (re-exported for the tests)
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
@@ -89,12 +90,6 @@ def run_cli(
     return subprocess.run(
         [*CLI, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 _POOL = "园区企业项目投资产业创新发展建设科技制造新能源材料电池光伏数字经济平台服务人才政策营商环境改革开放合作基地工厂产能销售利润就业"
