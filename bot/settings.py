@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     data_dir: Path = Path("data")
     chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server; embedded store when unset")
+    site_file: Path | None = Field(default=None, description="the site profile; default: <corpus_dir>/site.toml")
 
     # knowledge base
     embedder: str = "e5"
@@ -51,6 +52,12 @@ class Settings(BaseSettings):
     allowed_origins: list[str] = Field(default_factory=list)
     rate_limit_per_min: int = Field(default=60, ge=1)
     concurrency_limit: int = Field(default=4, ge=1)
+
+    @property
+    def site_path(self) -> Path:
+        from .site import SITE_FILE
+
+        return self.site_file if self.site_file is not None else self.corpus_dir / SITE_FILE
 
     @property
     def llm_enabled(self) -> bool:
