@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .guard import clean_history, clean_question
 from .schema import Answer, Passage
 from .settings import Settings
+from .site import SiteProfile
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
@@ -27,10 +28,13 @@ if TYPE_CHECKING:
 
 
 class Bot:
-    def __init__(self, settings: Settings, index: Index, searcher: HybridSearcher) -> None:
+    def __init__(
+        self, settings: Settings, index: Index, searcher: HybridSearcher, site: SiteProfile | None = None
+    ) -> None:
         self.settings = settings
         self.index = index
         self.searcher = searcher
+        self.site = site or SiteProfile()
         self._chain: Runnable | None = None
         self._lock = threading.Lock()
 
@@ -47,7 +51,9 @@ class Bot:
         from .errors import IndexMissingError
         from .index import Index
         from .retrieve import HybridSearcher
+        from .site import load_site_profile
 
+        site = load_site_profile(settings.site_path)
         emb = embedder or get_embedder(settings.embedder)
         try:
             index = Index.open(settings, emb)
@@ -58,7 +64,7 @@ class Bot:
 
             ingest_paths(settings, [settings.corpus_dir], embedder=emb)
             index = Index.open(settings, emb)
-        return cls(settings, index, HybridSearcher.from_index(index, settings))
+        return cls(settings, index, HybridSearcher.from_index(index, settings), site)
 
     @property
     def chain(self) -> Runnable:
@@ -89,9 +95,10 @@ class Bot:
         yield from stream_events(self.chain, {"question": q, "history": h})
 
     def warm_up(self) -> None:
-        """Build the chain and run one follow-up question, so the first user does not pay for lazy loading
-        (jieba's part-of-speech tables, the query embedder)."""
-        self.ask("它的注册资本是多少?", ["四川海创尚纬是哪两家公司合资成立的?"])
+        """Build the chain and run the site profile's warm-up turns (or a generic follow-up), so the first
+        user does not pay for lazy loading (jieba's part-of-speech tables, the query embedder)."""
+        question, history = self.site.warmup_turns or ("它有多少家企业?", ["园区有哪些企业?"])
+        self.ask(question, history)
 
     def info(self) -> dict[str, Any]:
         return self.index.describe()

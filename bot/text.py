@@ -64,6 +64,46 @@ def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+#: answer units longer than this are split at ；/; (then at ，) so one unit stays a quotable answer
+UNIT_MAX_CHARS = 160
+#: bump when :func:`answer_units` changes: stored sentence vectors of an older version are not reused
+UNITS_VERSION = 1
+
+
+def answer_units(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of the units an answer quotes: whole sentences (。！？!?… with closing quotes, or a line), a
+    sentence longer than :data:`UNIT_MAX_CHARS` split at ；/; and, if still too long, at ，/, .
+
+    Deterministic and local: the units of a chunk are the units of its article inside the chunk's range
+    (chunks are cut at sentence ends), so vectors stored per unit at ingest are found again at answer time
+    by :func:`unit_id`."""
+    out: list[tuple[int, int]] = []
+    for s, e in full_sentence_spans(text, start, end):
+        if e - s <= UNIT_MAX_CHARS:
+            out.append((s, e))
+            continue
+        for ss, se in sentence_spans(text, s, e):
+            if se - ss <= UNIT_MAX_CHARS:
+                out.append((ss, se))
+                continue
+            cur = ss
+            for cs, ce in clause_spans(text, ss, se):
+                if ce - cur > UNIT_MAX_CHARS and cs > cur:
+                    out.append((cur, cs))
+                    cur = cs
+            if se > cur:
+                out.append((cur, se))
+    return out
+
+
+def unit_id(article_id: str, article_start: int, unit_text: str) -> str:
+    """Stable id of one answer unit: its article, its offset in the article and its text."""
+    import hashlib
+
+    key = f"{UNITS_VERSION}\x1f{article_id}\x1f{article_start}\x1f{unit_text}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
 def strip_ws(text: str) -> str:
     return _WS_RE.sub("", text)
 
@@ -86,4 +126,4 @@ def is_mostly_english(text: str) -> bool:
     return latin >= 6 and latin > 2 * cjk
 
 
-__all__ = ["clause_spans", "full_sentence_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]
+__all__ = ["UNITS_VERSION", "UNIT_MAX_CHARS", "answer_units", "unit_id", "clause_spans", "full_sentence_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]
