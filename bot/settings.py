@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import InputError
 
 
 class Settings(BaseSettings):
@@ -62,3 +66,17 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings()`` (reads ``BOT_*``) with explicit ``overrides`` on top; a bad value is one InputError line."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**clean)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err.get("loc", ())) or "settings"
+        raise InputError(f"invalid setting {field}={err.get('input')!r}: {err.get('msg')}") from exc
+
+
+__all__ = ["Settings", "load_settings"]

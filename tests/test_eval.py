@@ -89,7 +89,7 @@ def test_dev_set_is_valid_and_quotes_are_in_corpus() -> None:
         ('{"id": "a", "type": "fact_number", "question": "q", "must_include": "x"}', "must_include"),
         ('{"id": "a", "type": "follow_up", "question": "q", "must_include": ["x"]}', "needs 'history'"),
         ('{"id": "a", "type": "list", "question": "q", "evidence": [{"doc": "d"}]}', "evidence[0]"),
-        ('{"id": "a", "type": "list", "question": "q", "must_include": ["x"], "colour": 1}', "unknown field"),
+        ('{"id": "a", "type": "list", "question": "q", "must_include": ["x"], "colour": {"r": 1}}', "extra field"),
     ],
 )
 def test_dataset_errors_name_the_line(tmp_path: Path, line: str, message: str) -> None:
@@ -424,3 +424,28 @@ def test_real_run_matches_independent_scorer(corpus_bot: Any, tmp_path: Path) ->
     assert report["summary"]["n_items"] == len(rows) and report["summary"]["errors"] == 0
     assert all(isinstance(it["latency_ms"], float) for it in report["items"])
     assert_same(report["summary"], run_scorer(qs, report, tmp_path))
+
+
+def test_extra_fields_are_kept_and_break_metrics_down(tmp_path: Path) -> None:
+    from bot.evaluate.metrics import by_field, field_value
+
+    f = tmp_path / "qs.jsonl"
+    f.write_text(
+        '{"id": "a", "type": "fact_number", "question": "q", "must_include": ["x"], "tag": "synonym"}\n'
+        '{"id": "b", "type": "fact_number", "question": "q", "must_include": ["y"], "tag": "plain"}\n'
+        '{"id": "c", "type": "unanswerable", "question": "q"}\n',
+        encoding="utf-8",
+    )
+    items = load_items(f)
+    assert dict(items[0].extra) == {"tag": "synonym"} and items[0].to_json()["tag"] == "synonym"
+    records = [
+        {"id": it.id, "type": it.type, "extra": dict(it.extra), "pass": ok, "answer": "x", "latency_ms": 1.0,
+         "checks": {"key_facts": ok if not it.should_refuse else None, "refusal": ok if it.should_refuse else None,
+                    "false_refusal": None, "hit_at_k": None, "reciprocal_rank": None, "evidence_in_1200": None,
+                    "citation_precision": None, "grounded": None, "error": None}}
+        for it, ok in zip(items, [True, False, True], strict=True)
+    ]
+    groups = by_field(records, "tag", k=8)
+    assert set(groups) == {"synonym", "plain", "-"}
+    assert groups["synonym"]["key_fact_acc"] == 1.0 and groups["plain"]["key_fact_acc"] == 0.0
+    assert field_value(records[2], "tag") == "-" and field_value(records[0], "type") == "fact_number"

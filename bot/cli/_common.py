@@ -7,20 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
-from ..errors import InputError
-from ..settings import Settings
+from ..settings import load_settings
 
-
-def load_settings(**overrides: Any) -> Settings:
-    clean = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        return Settings(**clean)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(x) for x in err.get("loc", ())) or "settings"
-        raise InputError(f"invalid setting {field}={err.get('input')!r}: {err.get('msg')}") from exc
+__all__ = ["echo_json", "index_option", "load_settings"]
 
 
 def index_option(f: Any) -> Any:

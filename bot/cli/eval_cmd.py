@@ -61,6 +61,13 @@ def _run_compare(a: Path, b: Path, out: Path | None) -> None:
     metavar="A.json B.json",
     help="Compare two reports instead of running an evaluation.",
 )
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    metavar="FIELD",
+    help="Also break the metrics down by FIELD of the questions (e.g. tag; any extra field). Repeatable.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No per-question progress on stderr.")
 def eval_(
     questions: Path | None,
@@ -72,6 +79,7 @@ def eval_(
     corpus_dir: Path | None,
     fail_under: tuple[str, ...],
     compare: tuple[Path, Path] | None,
+    by: tuple[str, ...],
     quiet: bool,
 ) -> None:
     """Evaluate the bot on QUESTIONS (JSONL), or compare two reports with --compare A.json B.json."""
@@ -107,7 +115,7 @@ def eval_(
             status = "pass" if rec["pass"] else "FAIL"
             click.echo(f"[{i:>3}/{n}] {rec['id']:<8} {status} {rec['latency_ms']:>7.0f} ms", err=True)
 
-    report = run_eval(bot, items, questions_path=questions, progress=progress)
+    report = run_eval(bot, items, questions_path=questions, progress=progress, by=by)
     if out:
         _write_json(out, report)
     if html_out:

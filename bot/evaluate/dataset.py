@@ -2,7 +2,8 @@
 
     {"id": "q001", "type": "fact_number", "question": "...", "answer": "gold answer",
      "must_include": ["1780亿元"], "evidence": [{"doc": "000_x.txt", "quote": "..."}],
-     "history": ["earlier user question", ...]}          # history only for follow-up items
+     "history": ["earlier user question", ...],          # history only for follow-up items
+     "tag": "colloquial"}                                 # any other field is kept as it is (``extra``)
 
 Errors name the file and line: ``dev.jsonl:12: 'must_include' must be a list of strings``.
 """
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from ..errors import InputError
@@ -57,6 +59,8 @@ class EvalItem:
     evidence: tuple[Evidence, ...] = ()
     history: tuple[str, ...] = ()
     line: int = 0
+    #: fields the format does not define (``tag``, ``source``, …): carried into the report, usable with ``--by``
+    extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def should_refuse(self) -> bool:
@@ -75,6 +79,7 @@ class EvalItem:
             "answer": self.answer,
             "must_include": list(self.must_include),
             "evidence": [{"doc": e.doc, "quote": e.quote} for e in self.evidence],
+            **dict(self.extra),
         }
 
 
@@ -90,11 +95,10 @@ def parse_item(obj: Any, where: str, line: int = 0) -> EvalItem:
     """Validate one decoded JSON line. ``where`` prefixes error messages (``file:line``)."""
     if not isinstance(obj, dict):
         raise DatasetError(f"{where}: expected a JSON object, got {type(obj).__name__}")
-    unknown = sorted(set(obj) - _FIELDS)
-    if unknown:
-        raise DatasetError(
-            f"{where}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}"
-        )
+    extra = {k: v for k, v in obj.items() if k not in _FIELDS}
+    for key, value in extra.items():
+        if not isinstance(value, str | int | float | bool) and value is not None:
+            raise DatasetError(f"{where}: extra field '{key}' must be a string, number or boolean")
     for key in ("id", "type", "question"):
         if not isinstance(obj.get(key), str) or not obj[key].strip():
             raise DatasetError(f"{where}: '{key}' is required and must be a non-empty string")
@@ -137,6 +141,7 @@ def parse_item(obj: Any, where: str, line: int = 0) -> EvalItem:
         evidence=tuple(evidence),
         history=history,
         line=line,
+        extra=MappingProxyType(extra),
     )
 
 

@@ -205,9 +205,20 @@ def summarize(items: Sequence[dict[str, Any]], k: int) -> dict[str, Any]:
 
 
 def by_type(items: Sequence[dict[str, Any]], k: int) -> dict[str, dict[str, Any]]:
+    return by_field(items, "type", k)
+
+
+def field_value(item: dict[str, Any], name: str) -> str:
+    """A report item's value for ``name``: a field of the item or of its ``extra``; ``"-"`` when absent."""
+    value = item.get(name, (item.get("extra") or {}).get(name))
+    return "-" if value is None or value == "" else str(value)
+
+
+def by_field(items: Sequence[dict[str, Any]], name: str, k: int) -> dict[str, dict[str, Any]]:
+    """Metrics per value of one field (``type``, ``tag``, …)."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for it in items:
-        groups.setdefault(str(it["type"]), []).append(it)
+        groups.setdefault(field_value(it, name), []).append(it)
     return {t: summarize(g, k) for t, g in sorted(groups.items())}
 
 
@@ -217,7 +228,9 @@ __all__ = [
     "MRR_DEPTH",
     "NUMBER_RE",
     "Outcome",
+    "by_field",
     "by_type",
+    "field_value",
     "citation_precision",
     "evidence_in_window",
     "first_rank",

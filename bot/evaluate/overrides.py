@@ -38,8 +38,7 @@ def _is_container(annotation: Any) -> bool:
 
 def make_settings(overrides: Mapping[str, str], **direct: Any) -> Settings:
     """``Settings()`` (which reads ``BOT_*``) with string ``overrides`` and typed ``direct`` values on top."""
-    from ..cli._common import load_settings
-    from ..settings import Settings
+    from ..settings import Settings, load_settings
 
     fields = Settings.model_fields
     values: dict[str, Any] = {}

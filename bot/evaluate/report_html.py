@@ -59,7 +59,7 @@ def _summary_table(summary: dict[str, Any]) -> str:
     return f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>"
 
 
-def _type_table(by_type: dict[str, dict[str, Any]]) -> str:
+def _type_table(by_type: dict[str, dict[str, Any]], name: str = "type") -> str:
     head = "".join(f"<th>{escape(label)}</th>" for _, label in TYPE_COLUMNS)
     body = "".join(
         f"<tr><td>{escape(t)}</td>"
@@ -67,7 +67,7 @@ def _type_table(by_type: dict[str, dict[str, Any]]) -> str:
         + "</tr>"
         for t, s in by_type.items()
     )
-    return f"<table><tr><th>type</th>{head}</tr>{body}</table>"
+    return f"<table><tr><th>{escape(name)}</th>{head}</tr>{body}</table>"
 
 
 def _item_html(it: dict[str, Any]) -> str:
@@ -152,6 +152,11 @@ def render_html(report: dict[str, Any], title: str = "园区问答 evaluation") 
         _summary_table(s),
         "<h2>By question type</h2>",
         _type_table(bt),
+        *(
+            f"<h2>By {escape(name)}</h2>" + _type_table(groups, name)
+            for name, groups in report.get("by", {}).items()
+            if name != "type"
+        ),
         '<div class="charts">' + "".join(f'<div class="chart">{c}</div>' for c in charts) + "</div>",
         f"<h2>Failing items ({len(failing)} of {len(report['items'])})</h2>",
         "".join(_item_html(it) for it in failing) or "<p>None: every item passed.</p>",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import BotError, InputError
 from .dataset import EvalItem, file_sha256
-from .metrics import LOWER_IS_BETTER, Outcome, by_type, score_item, summarize
+from .metrics import LOWER_IS_BETTER, Outcome, by_field, by_type, score_item, summarize
 
 if TYPE_CHECKING:
     from ..schema import Answer
@@ -109,6 +109,7 @@ def _item_record(
         "checks": checks,
         "pass": ok,
         "why": why,
+        "extra": dict(item.extra),
     }
 
 
@@ -118,8 +119,12 @@ def run_eval(
     *,
     questions_path: str | Path | None = None,
     progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    by: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Ask every item (with its history) and return ``{"config", "summary", "by_type", "items"}``.
+    """Ask every item (with its history) and return ``{"config", "summary", "by_type", "by", "items"}``.
+
+    ``by``: more breakdowns, each by one field of the questions (``tag``, or any extra field); items
+    without the field fall in the group ``"-"``.
 
     A :class:`BotError` raised for one question is recorded on that item (``checks.error``) and the
     run goes on; any other exception is a bug and propagates.
@@ -143,6 +148,7 @@ def run_eval(
         "config": build_config(bot, questions_path),
         "summary": summarize(records, k),
         "by_type": by_type(records, k),
+        "by": {name: by_field(records, name, k) for name in by},
         "items": records,
     }
 

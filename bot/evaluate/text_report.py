@@ -60,10 +60,10 @@ def summary_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def type_table(report: dict[str, Any]) -> str:
-    types = report.get("by_type", {})
-    tw = max([len("type"), *(len(t) for t in types)])
-    head = f"{'type':<{tw}}" + "".join(f" {label:>7}" for _, label in TYPE_COLUMNS)
+def type_table(report: dict[str, Any], name: str = "type") -> str:
+    types = report.get("by_type", {}) if name == "type" else report.get("by", {}).get(name, {})
+    tw = max([len(name), *(len(t) for t in types)])
+    head = f"{name:<{tw}}" + "".join(f" {label:>7}" for _, label in TYPE_COLUMNS)
     rows = [head, "-" * len(head)]
     for t, s in types.items():
         rows.append(f"{t:<{tw}}" + "".join(f" {fmt(s.get(key)):>7}" for key, _ in TYPE_COLUMNS))
@@ -80,6 +80,9 @@ def failures_list(report: dict[str, Any], limit: int = 50) -> str:
 
 def render_text(report: dict[str, Any]) -> str:
     parts = [summary_table(report), "", type_table(report)]
+    for name in report.get("by", {}):
+        if name != "type":
+            parts += ["", type_table(report, name)]
     fails = failures_list(report)
     if fails:
         parts += ["", "failing items:", fails]
