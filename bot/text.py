@@ -126,4 +126,4 @@ def is_mostly_english(text: str) -> bool:
     return latin >= 6 and latin > 2 * cjk
 
 
-__all__ = ["UNITS_VERSION", "UNIT_MAX_CHARS", "answer_units", "unit_id", "clause_spans", "full_sentence_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified"]
+__all__ = ["UNITS_VERSION", "UNIT_MAX_CHARS", "answer_units", "clause_spans", "full_sentence_spans", "is_mostly_english", "sentence_spans", "strip_ws", "to_simplified", "unit_id"]
