@@ -637,8 +637,8 @@ def test_api_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_bad_api_keys_are_rejected_without_showing_them(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     from pydantic import ValidationError
 
-    from bot.settings import load_settings
     from bot.errors import InputError
+    from bot.settings import load_settings
 
     monkeypatch.setenv("BOT_API_KEYS", value)
     with pytest.raises(ValidationError) as info:

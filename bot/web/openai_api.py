@@ -121,7 +121,7 @@ class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         json_schema_extra={
-            "examples": [{"model": "park-qa", "messages": [{"role": "user", "content": "海创尚纬的注册资本是多少？"}]}]
+            "examples": [{"model": "park-qa", "messages": [{"role": "user", "content": "园区有哪些企业？"}]}]
         },
     )
 
