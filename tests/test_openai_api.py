@@ -396,11 +396,12 @@ def test_bad_requests_get_openai_errors(
         (b"\xff\xfe\x00garbage", "application/json", "JSON"),
         (b"model=park-qa&messages=hi", "application/x-www-form-urlencoded", "Content-Type"),
         (json.dumps({"model": "park-qa", "messages": USER}).encode(), "text/plain", "Content-Type"),
+        (json.dumps({"model": "park-qa", "messages": USER}).encode(), "", "Content-Type"),
     ],
-    ids=["malformed", "empty body", "binary", "form", "text/plain"],
+    ids=["malformed", "empty body", "binary", "form", "text/plain", "no content type"],
 )
 def test_malformed_bodies(base_url: str, raw: bytes, content_type: str, needle: str) -> None:
-    r = post(base_url, content=raw, headers={"Content-Type": content_type})
+    r = post(base_url, content=raw, headers={"Content-Type": content_type} if content_type else {})
     err = assert_openai_error(r, 400)
     assert needle in err["message"], err
 

@@ -278,7 +278,7 @@ def _validation_error(exc: RequestValidationError, content_type: str) -> OpenAIE
     param = _param(first.get("loc", ()))
     if kind == "json_invalid":
         return OpenAIError(400, BAD_JSON_MESSAGE)
-    if "json" not in content_type.lower():
+    if "json" not in content_type.lower():  # FastAPI reads a body as JSON only when it is declared so
         return OpenAIError(400, BAD_CONTENT_TYPE_MESSAGE)
     if param is None:
         return OpenAIError(400, "请求体必须是 JSON 对象 (the request body must be a JSON object)")
