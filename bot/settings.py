@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from .errors import InputError
+
+#: what an API key may look like: printable ASCII without spaces (it travels in an HTTP header)
+_API_KEY_RE = re.compile(r"^[\x21-\x7e]{8,256}$")
+
+
+def _check_api_key(key: SecretStr) -> SecretStr:
+    if not _API_KEY_RE.match(key.get_secret_value()):
+        raise ValueError(
+            "an API key must be 8-256 printable ASCII characters without spaces "
+            '(set BOT_API_KEYS to a JSON list like ["sk-park-..."] or to comma-separated keys)'
+        )
+    return key
+
+
+class _NotAJsonList:
+    def __repr__(self) -> str:
+        return "<BOT_API_KEYS is not a valid JSON list>"
 
 
 class Settings(BaseSettings):
@@ -56,6 +74,33 @@ class Settings(BaseSettings):
     rate_limit_per_min: int = Field(default=60, ge=1)
     concurrency_limit: int = Field(default=4, ge=1)
 
+    # OpenAI-compatible door (/v1/chat/completions)
+    api_keys: Annotated[list[Annotated[SecretStr, AfterValidator(_check_api_key)]], NoDecode] = Field(
+        default_factory=list,
+        description="Bearer keys accepted on /v1 (JSON list or comma-separated); none: loopback clients only",
+    )
+    openai_model_id: str = Field(default="park-qa", pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_api_keys(cls, value: Any) -> Any:
+        """BOT_API_KEYS='["k1","k2"]' or 'k1,k2'. Never raises, and wraps every key in SecretStr at once: pydantic
+        puts the input into its error messages, and only a per-key check sees a masked input."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    return [_NotAJsonList()]  # fails as "not a string", showing only its repr
+            else:
+                value = [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, list):
+            return [SecretStr(v) if isinstance(v, str) else v for v in value]
+        return value
+
     @property
     def site_path(self) -> Path:
         from .site import SITE_FILE
@@ -74,8 +119,17 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**clean)
     except ValidationError as exc:
         err = exc.errors()[0]
-        field = ".".join(str(x) for x in err.get("loc", ())) or "settings"
-        raise InputError(f"invalid setting {field}={err.get('input')!r}: {err.get('msg')}") from exc
+        loc = err.get("loc", ())
+        field = ".".join(str(x) for x in loc) or "settings"
+        secret = bool(loc) and _is_secret(str(loc[0]))
+        value = "'***'" if secret else repr(err.get("input"))
+        raise InputError(f"invalid setting {field}={value}: {err.get('msg')}") from (None if secret else exc)
+
+
+def _is_secret(name: str) -> bool:
+    """Whether the setting holds a secret (its value is never printed, not even in an error)."""
+    info = Settings.model_fields.get(name)
+    return info is not None and "SecretStr" in str(info.annotation)
 
 
 __all__ = ["Settings", "load_settings"]

@@ -29,6 +29,7 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
     from .api import build_api_router, install_error_handlers
     from .embed import build_embed_router
     from .feedback import FeedbackStore
+    from .openai_api import add_openai_api
     from .runtime import BotRunner
     from .security import (
         ApiCORSMiddleware,
@@ -54,7 +55,8 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
         title=TITLE,
         description=(
             "园区问答 HTTP API: answers questions about 乐山高新区 with cited passages. "
-            "The Gradio chat is at /, the embeddable chat at /embed and /widget.js."
+            "The Gradio chat is at /, the embeddable chat at /embed and /widget.js; OpenAI-compatible "
+            "chat completions at /v1 (base URL http://HOST:PORT/v1; GET /v1/models names the model)."
         ),
         version="1.0",
         lifespan=lifespan,
@@ -68,6 +70,7 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(build_api_router(runner, settings, feedback))
     app.include_router(build_embed_router(settings, origins))
+    add_openai_api(app, runner, settings, limiter)  # /v1: OpenAI-compatible chat completions
 
     # outermost last: headers → CORS (/api only) → rate limit (/api only) → body size (/api only) → routes
     app.add_middleware(BodySizeLimitMiddleware)
@@ -110,6 +113,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     bot.warm_up()
     app = create_app(bot, settings)
     print(f"园区问答: chat at http://{host}:{port}/  ·  API docs at http://{host}:{port}/docs", file=sys.stderr)
+    access = f"{len(settings.api_keys)} API key(s)" if settings.api_keys else "no BOT_API_KEYS: this machine only"
+    print(f"园区问答: OpenAI-compatible base URL http://{host}:{port}/v1 ({access})", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 

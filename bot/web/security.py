@@ -154,46 +154,73 @@ class TokenBucketLimiter:
 RATE_LIMIT_MESSAGE = "请求太频繁，请稍后再试。"
 
 
+def too_big_message(max_bytes: int) -> str:
+    return f"请求内容太大（上限 {max_bytes // 1024} KB）。"
+
+
 def client_key(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 
 
 class RateLimitMiddleware:
-    """429 + Retry-After when a client (IP) exceeds its bucket on /api/* (except health and CORS preflights)."""
+    """429 + Retry-After when a client (IP) exceeds its bucket on /api/* (except health and CORS preflights).
 
-    def __init__(self, app: ASGIApp, limiter: TokenBucketLimiter) -> None:
+    ``prefix``/``exempt``/``error_body`` let another door (``/v1/``, with its own error shape) share the same
+    limiter, so one client has one budget across all doors."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: TokenBucketLimiter,
+        prefix: str = API_PREFIX,
+        exempt: frozenset[str] = RATE_LIMIT_EXEMPT,
+        error_body: Mapping[str, object] | None = None,
+    ) -> None:
         self.app = app
         self.limiter = limiter
+        self.prefix = prefix
+        self.exempt = exempt
+        self.error_body = error_body if error_body is not None else {"detail": RATE_LIMIT_MESSAGE}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
             scope["type"] == "http"
-            and scope["path"].startswith(API_PREFIX)
-            and scope["path"] not in RATE_LIMIT_EXEMPT
+            and scope["path"].startswith(self.prefix)
+            and scope["path"] not in self.exempt
             and scope["method"] != "OPTIONS"
         ):
             wait = self.limiter.take(client_key(scope))
             if wait > 0:
                 retry = str(max(1, math.ceil(wait)))
-                for msg in _send_json(429, {"detail": RATE_LIMIT_MESSAGE}, {"Retry-After": retry}):
+                for msg in _send_json(429, self.error_body, {"Retry-After": retry}):
                     await send(msg)
                 return
         await self.app(scope, receive, send)
 
 
 class BodySizeLimitMiddleware:
-    """413 for /api/* requests whose body is larger than ``max_bytes`` (declared or actually sent)."""
+    """413 for /api/* requests whose body is larger than ``max_bytes`` (declared or actually sent).
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    ``prefix`` and ``error_body`` (the message → the JSON body) serve another door with its own error shape."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        prefix: str = API_PREFIX,
+        error_body: Callable[[str], Mapping[str, object]] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.prefix = prefix
+        self.error_body = error_body or (lambda message: {"detail": message})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        too_big = {"detail": f"请求内容太大（上限 {self.max_bytes // 1024} KB）。"}
+        too_big = self.error_body(too_big_message(self.max_bytes))
         length = Headers(scope=scope).get("content-length")
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             for msg in _send_json(413, too_big):
@@ -237,7 +264,9 @@ __all__ = [
     "RateLimitMiddleware",
     "SecurityHeadersMiddleware",
     "TokenBucketLimiter",
+    "client_key",
     "embed_csp",
     "frame_ancestors",
+    "too_big_message",
     "validate_origins",
 ]
