@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from bot.guard import EMPTY_QUESTION_MESSAGE, clean_history, clean_question
 from bot.schema import Answer, Citation
 from bot.settings import Settings
+from bot.site import SiteProfile
 from bot.web import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -214,6 +215,7 @@ class SlowBot:
 
     def __init__(self, settings: Settings, delay: float = 0.2) -> None:
         self.settings = settings
+        self.site = SiteProfile()
         self.delay = delay
         self.running = 0
         self.peak = 0
@@ -232,7 +234,7 @@ class SlowBot:
         return Answer(
             question=question,
             answer="注册资本5亿元[1]。",
-            citations=[Citation(n=1, title="t", source="s", text=text, span=(0, len(text)))],
+            citations=[Citation(n=1, title="t", source="s", file="s.txt", text=text, span=(0, len(text)))],
         )
 
     def ask(self, question: str, history: Sequence[str] | None = None) -> Answer:
@@ -263,7 +265,7 @@ def test_internal_errors_are_generic_and_logged(tmp_path: Path, caplog: pytest.L
         assert "secret" not in r.text and "Traceback" not in r.text
         s = c.post("/api/ask/stream", json={"question": "boom"})
         assert s.status_code == 200
-        assert parse_sse(s.text)[-1] == ("error", {"message": "内部错误，请稍后再试"})
+        assert parse_sse(s.text)[-1] == ("error", {"message": "内部错误，请稍后再试", "kind": "internal"})
         empty = c.post("/api/ask/stream", json={"question": " "})
         assert empty.status_code == 422 and empty.json()["detail"] == EMPTY_QUESTION_MESSAGE
     assert "secret internal detail" in caplog.text  # the trace stays in the server log
