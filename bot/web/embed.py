@@ -53,6 +53,7 @@ def embed_page(settings: Settings, site: SiteProfile) -> str:
 def widget_script(site: SiteProfile, origins: list[str]) -> str:
     """widget.js with its settings: the frame's title and the origins allowed to show the chat."""
     config = json.dumps({"title": site.page_title, "allowed": origins}, ensure_ascii=True)
+    config = config.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return _read("widget.js").replace("/*{{CONFIG}}*/{}", config)
 
 

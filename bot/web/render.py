@@ -200,7 +200,7 @@ def plain_answer(answer: Mapping[str, Any]) -> str:
         lines.append("")
         lines.append("来源：")
         for c in cites:
-            meta = attribution(c)
+            meta = attribution(c) or _file(c)  # plain text has no small print: the file when nothing else is known
             lines.append(f"[{c['n']}] {_title(c)}" + (f" — {meta}" if meta else ""))
     return "\n".join(lines)
 
