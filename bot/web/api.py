@@ -20,6 +20,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -116,7 +117,7 @@ def install_error_handlers(app: FastAPI) -> None:
 def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackStore) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
     examples = runner.bot.site.examples or [GENERIC_EXAMPLE]
-    body_examples = {
+    body_examples: dict[str, Example] = {
         "first": {"summary": "一个问题", "value": {"question": examples[0], "history": []}},
         "follow-up": {"summary": "追问（带上先前的问题）", "value": {"question": "它是什么时候成立的？", "history": examples[:1]}},
     }

@@ -15,8 +15,9 @@ if TYPE_CHECKING:
 
 #: the locales of Gradio 6's frontend (gradio/templates/frontend/assets/<locale>-*.js) and the fallback
 GRADIO_LOCALES = (
-    "ar ca ckb de en es et eu fa fi fr he hi id ja ko lt nb nl pl pt-BR pt ro ru sv ta th tr uk ur uz zh-CN zh-TW"
-).split()
+    *("ar", "ca", "ckb", "de", "en", "es", "et", "eu", "fa", "fi", "fr", "he", "hi", "id", "ja", "ko", "lt"),
+    *("nb", "nl", "pl", "pt-BR", "pt", "ro", "ru", "sv", "ta", "th", "tr", "uk", "ur", "uz", "zh-CN", "zh-TW"),
+)
 
 CHINESE: dict[str, str] = {
     "chatbot.copy_message": "复制",
