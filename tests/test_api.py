@@ -290,3 +290,27 @@ def test_concurrency_is_bounded_by_settings(tmp_path: Path) -> None:
     assert results == [200] * 8
     assert bot.peak == 2  # never more than concurrency_limit answers at once, across both endpoints
     assert elapsed >= 4 * bot.delay * 0.9  # 8 answers, 2 at a time
+
+
+def test_runner_turns_failures_into_typed_notices(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.errors import InputError
+    from bot.web.runtime import BotRunner
+
+    class Failing(SlowBot):
+        def stream(self, question: str, history: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+            yield {"type": "token", "text": "部分"}
+            if "input" in question:
+                raise InputError("问题不行")
+            raise RuntimeError("secret internal detail")
+
+    runner = BotRunner(Failing(web_settings(tmp_path)), 1)
+    try:
+        bad = list(runner.stream("input", []))
+        assert [e.kind for e in bad] == ["token", "notice"]
+        assert bad[-1].notice is not None and (bad[-1].notice.kind, bad[-1].notice.message) == ("input", "问题不行")
+        broken = list(runner.stream("boom", []))
+        assert broken[-1].notice is not None and broken[-1].notice.kind == "internal"
+        assert "secret" not in broken[-1].notice.message and broken[-1].answer is None
+    finally:
+        runner.close()
+    assert "secret internal detail" in caplog.text  # logged once, with its traceback, by the runner

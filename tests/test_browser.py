@@ -339,12 +339,25 @@ def test_question_shows_at_once_and_asking_waits(browser: Any, servers: dict[str
         assert page.locator("#chat .a-text").count() == 4 and page.locator("#chat .typing").count() == 0
         groups = page.locator("#sources summary.turn-q")
         assert groups.count() == 4
-        assert [norm(g.inner_text()) for g in groups.all()] == [norm(f"第{i}问{q}") for i, q in zip((4, 3, 2, 1), questions[::-1])]
+        want = [norm(f"第{i}问{q}") for i, q in zip((4, 3, 2, 1), questions[::-1], strict=True)]
+        assert [norm(g.inner_text()) for g in groups.all()] == want
         # each answer's marker opens its own turn's passage
         page.locator("#chat .a-text").nth(3).locator("a.cite-ref").first.click()
         active = page.locator("#sources details.src.active")
         active.wait_for(state="visible", timeout=10_000)
         assert (active.get_attribute("data-src-key") or "").startswith("3-")
+
+        # the embed page: the same at once, and asking again waits there too
+        page.goto(servers["slow"] + "/embed")
+        page.locator("#q").fill(Q)
+        page.locator("#q").press("Enter")
+        page.wait_for_selector(".msg.bot .typing", timeout=1000)
+        assert page.locator(".msg.user").count() == 1 and page.locator("#q").input_value() == ""
+        page.locator("#q").fill(follow_up)
+        page.locator("#q").press("Enter")
+        page.locator(".example").first.dispatch_event("click")
+        page.locator(".msg.bot .feedback").wait_for(timeout=WAIT_MS)
+        assert page.locator(".msg.user").count() == 1 and page.locator("#q").input_value() == follow_up
     finally:
         page.context.close()
 

@@ -144,17 +144,18 @@ def build_ui(
         raw = ticket.get("q")
         outcome: dict[str, Any] = {"id": ticket.get("id")}
 
-        def refused(message: str) -> tuple[Any, ...]:
-            return chat_messages(past), gr.skip(), gr.skip(), render.notice_html(message), {**outcome, "restore": raw}
+        def refused(notice: Notice) -> tuple[Any, ...]:
+            """Not an answer: the chat as it was (the question's bubble goes), the notice, the question back."""
+            return chat_messages(past), gr.skip(), gr.skip(), render.notice_html(notice.message), {**outcome, "restore": raw}
 
         try:
             question = clean_question(raw, settings)
             history = clean_history([t["question"] for t in past], settings)
         except InputError as exc:
-            yield refused(str(exc))
+            yield refused(Notice.from_exception(exc))
             return
         if limiter.take(_client_key(request)) > 0:
-            yield refused(RATE_LIMIT_MESSAGE)
+            yield refused(Notice("rate_limit", RATE_LIMIT_MESSAGE))
             return
         yield chat_messages(past, question), gr.skip(), gr.skip(), "", gr.skip()
         partial = ""
@@ -168,14 +169,13 @@ def build_ui(
                     yield chat_messages(past), render.sources_html(past), past, "", outcome
                     return
                 else:
-                    notice = ev.notice or Notice("internal", INTERNAL_ERROR_MESSAGE)
-                    yield refused(notice.message)
+                    yield refused(ev.notice or Notice("internal", INTERNAL_ERROR_MESSAGE))
                     return
         except Exception:  # never leave the page locked: whatever happened, end with an outcome
             log.exception("chat: answer failed")
-            yield refused(INTERNAL_ERROR_MESSAGE)
+            yield refused(Notice("internal", INTERNAL_ERROR_MESSAGE))
             return
-        yield refused(INTERNAL_ERROR_MESSAGE)  # the stream ended without an answer
+        yield refused(Notice("internal", INTERNAL_ERROR_MESSAGE))  # the stream ended without an answer
 
     def on_like(turns: list[dict[str, Any]] | None, data: gr.LikeData) -> Any:
         rating: Rating
