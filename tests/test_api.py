@@ -182,7 +182,7 @@ def test_widget_js(client: TestClient) -> None:
 
 
 def test_feedback_is_appended_as_jsonl(client: TestClient, asked: dict[str, Any], data_dir: Path) -> None:
-    cites = [{k: c[k] for k in ("n", "title", "source", "date")} for c in asked["citations"]]
+    cites = [{k: c[k] for k in ("n", "title", "source", "date", "file")} for c in asked["citations"]]
     body = {"question": QUESTION, "answer": asked["answer"], "rating": "up", "citations": cites}
     assert client.post("/api/feedback", json=body).json() == {"status": "ok"}
     assert client.post("/api/feedback", json={**body, "rating": "down"}).status_code == 200
@@ -194,6 +194,7 @@ def test_feedback_is_appended_as_jsonl(client: TestClient, asked: dict[str, Any]
     last = records[-1]
     assert {"timestamp", "question", "answer", "citations", "rating"} <= set(last)
     assert last["question"] == QUESTION and last["citations"][0]["title"] == asked["citations"][0]["title"]
+    assert last["citations"][0]["file"] == asked["citations"][0]["file"]  # the reviewer can find the article
 
 
 def test_rate_limit_per_client(corpus_bot: Any, tmp_path: Path) -> None:

@@ -155,7 +155,7 @@
       btn.appendChild(thumbIcon(spec[0] === "down"));
       btn.addEventListener("click", function () {
         var cites = (answer.citations || []).map(function (c) {
-          return { n: c.n, title: c.title, source: c.source, date: c.date };
+          return { n: c.n, title: c.title, source: c.source, date: c.date, file: c.file };
         });
         fetch("/api/feedback", {
           method: "POST",
