@@ -26,11 +26,15 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     ("first", "byline", "want"),
     [
-        ("2024年12月19日，区里召开推进会，部署明年工作。", None, "2024-12-19"),
         ("本报讯（记者 张三 通讯员 李四）2024年3月5日上午，会议召开。", None, "2024-03-05"),
-        ("２０２４年１２月１９日，全角数字的日期。", None, "2024-12-19"),
-        ("2025-01-10 消息：某项目开工。", None, "2025-01-10"),
+        ("本报讯 2024年12月19日，区里召开推进会。", None, "2024-12-19"),
+        ("（记者 张三）２０２４年１２月１９日，全角数字的日期。", None, "2024-12-19"),
+        ("新华社北京2024年12月19日电 某项目开工。", None, "2024-12-19"),
+        ("2024年12月19日电 某项目开工。", None, "2024-12-19"),
         ("项目开工。", "记者 张三 2025年1月10日", "2025-01-10"),
+        # a paragraph that merely opens with a date tells of an event (maybe months before the article)
+        ("2024年11月22日，一纸协议让园区的配套版图补上了关键一块。", None, None),
+        ("2025-01-10 消息：某项目开工。", None, None),
         # never guessed: no year, relative, a year alone, a date later in the text, an impossible date
         ("6月21日上午，新闻发布会举行。", None, None),
         ("近日，记者从园区获悉，项目进展顺利。", None, None),
