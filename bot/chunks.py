@@ -92,6 +92,9 @@ def chunk_article(article: Article, chunk_chars: int = 300, overlap_chars: int =
                     start=start,
                     end=end,
                     date=article.date,
+                    byline=article.byline,
+                    publisher=article.publisher,
+                    url=article.url,
                 )
             )
             if j + 1 >= len(units):

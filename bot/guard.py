@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from .errors import InputError
 from .settings import Settings
 
-EMPTY_QUESTION_MESSAGE = "请输入您的问题，例如：乐山高新区2023年营业收入是多少？"
+EMPTY_QUESTION_MESSAGE = "请输入您的问题，例如某家企业、某个项目或某项产业数据。"
 
 
 def _strip_controls(text: str) -> str:

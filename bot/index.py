@@ -112,6 +112,9 @@ def chunk_metadata(chunk: Chunk, file_sha: str) -> dict[str, Any]:
         "start": chunk.start,
         "end": chunk.end,
         "date": chunk.date or "",
+        "byline": chunk.byline or "",
+        "publisher": chunk.publisher or "",
+        "url": chunk.url or "",
         "file_sha": file_sha,
     }
 

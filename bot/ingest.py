@@ -70,9 +70,11 @@ def _tqdm_progress(total: int, desc: str) -> Any:
 
 
 def _chunks_with_files(settings: Settings, paths: Sequence[Path]) -> tuple[list[Chunk], dict[str, str], Any]:
-    from .corpus import load_corpus
+    from .corpus import apply_file_facts, load_corpus
+    from .site import load_site_profile
 
     load = load_corpus(list(paths))
+    load.articles = apply_file_facts(load.articles, load_site_profile(settings.site_path))
     chunks: list[Chunk] = []
     for art in load.articles:
         chunks.extend(chunk_article(art, settings.chunk_chars, settings.overlap_chars))
@@ -137,6 +139,7 @@ def ingest_paths(
             and old.get("terms") == terms
             and old.get("files") == file_sha
             and old.get("format") == FORMAT
+            and old.get("meta_sha") == _meta_sha(chunks, file_sha)
         ):
             report.up_to_date = True
             report.collection = str(old["collection"])
@@ -200,12 +203,22 @@ def ingest_paths(
         "n_articles": len(load.articles),
         "files": file_sha,
         "terms": terms,
+        "meta_sha": _meta_sha(chunks, file_sha),
     }
     write_manifest(client, manifest)  # the switch: from here on the new collection serves
     _drop_stray_collections(client, keep=name)
     report.collection = name
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _meta_sha(chunks: list[Chunk], file_sha: dict[str, str]) -> str:
+    """One hash of every chunk's metadata: a changed date, byline or profile fact is a change to ingest."""
+    import hashlib
+    import json
+
+    rows = sorted((c.id, chunk_metadata(c, file_sha.get(c.source, ""))) for c in chunks)
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _set_aside_damaged_store(settings: Settings) -> Any:

@@ -31,6 +31,7 @@ class Article:
     kicker: tuple[str, ...] = ()  # `## ` lines above the title
     byline: str | None = None
     captions: tuple[str, ...] = ()
+    publisher: str | None = None  # e.g. a newspaper's name (front matter `source`, site profile, og:site_name)
 
     @property
     def article_id(self) -> str:
@@ -60,10 +61,13 @@ class Chunk:
     end: int
     date: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    byline: str | None = None
+    publisher: str | None = None
+    url: str | None = None
 
 
 class Passage(BaseModel):
-    """A retrieved chunk with its score (higher is better)."""
+    """A retrieved chunk with its score (higher is better). ``source`` is the corpus file it comes from."""
 
     id: str
     text: str
@@ -71,6 +75,9 @@ class Passage(BaseModel):
     title: str = ""
     section: str = ""
     date: str | None = None
+    byline: str | None = None
+    publisher: str | None = None
+    url: str | None = None
     article_id: str = ""
     start: int = 0
     end: int = 0
@@ -81,12 +88,45 @@ class Passage(BaseModel):
 
 class Citation(BaseModel):
     n: int = Field(description="marker number as it appears in the answer: [n]")
-    title: str
-    source: str
-    date: str | None = None
+    title: str = Field(description="the article's title")
+    source: str = Field(
+        description="where it comes from, for a person: publisher and byline when known, else the file name"
+    )
+    file: str = Field(default="", description="the corpus file the passage comes from")
+    date: str | None = Field(default=None, description="the article's date (YYYY-MM-DD) when known")
+    byline: str | None = Field(default=None, description="the article's byline, e.g. 本报记者 …")
+    url: str | None = Field(default=None, description="the article's address when known")
     text: str = Field(description="the cited passage")
     span: tuple[int, int] = Field(description="character span of the supporting sentence inside text")
     passage_id: str = ""
+
+
+def source_label(publisher: str | None, byline: str | None, file: str) -> str:
+    """How a person reads where a passage comes from: "publisher · byline", either alone, else the file name."""
+    parts = [x.strip() for x in (publisher, byline) if x and x.strip()]
+    if publisher and byline and publisher.strip() in byline:
+        parts = [byline.strip()]
+    return " · ".join(parts) or file
+
+
+def citation_for(passage: Passage, n: int, span: tuple[int, int]) -> Citation:
+    """The citation ``[n]`` of ``passage`` whose supporting sentence is ``passage.text[span[0]:span[1]]``.
+
+    The one place that maps a passage's metadata to what an answer shows: the human ``source`` label,
+    the ``file``, ``date``, ``byline`` and ``url``.
+    """
+    return Citation(
+        n=n,
+        title=passage.title,
+        source=source_label(passage.publisher, passage.byline, passage.source),
+        file=passage.source,
+        date=passage.date,
+        byline=passage.byline,
+        url=passage.url,
+        text=passage.text,
+        span=span,
+        passage_id=passage.id,
+    )
 
 
 class Answer(BaseModel):
@@ -101,4 +141,4 @@ class Answer(BaseModel):
     search_query: str | None = None  # the (rewritten) query actually searched
 
 
-__all__ = ["Answer", "Article", "Chunk", "Citation", "Passage", "Section"]
+__all__ = ["Answer", "Article", "Chunk", "Citation", "Passage", "Section", "citation_for", "source_label"]

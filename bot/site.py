@@ -14,8 +14,8 @@ The code knows no park, company or phrase of any corpus. A deployment says who i
     [synonyms]                             # optional, staff-edited: a question's word → the articles' wordings
     "固投" = ["固定资产投资"]
 
-    [files."001_abc.txt"]                  # optional per-file facts that the text does not carry
-    title = "……"
+    [files."001_abc.txt"]                  # optional per-file facts that the text does not carry, applied
+    title = "……"                           # at ingest (bot.corpus.apply_file_facts; rules there)
     date = "2025-01-10"
     byline = "本报记者 ……"
     source = "乐山日报"

@@ -94,7 +94,7 @@ def test_citations_are_well_formed(dev_answers) -> None:
             if squash(quoted) not in squash(plain(a)):
                 problems.append(f"{qid}: cited span {quoted[:30]!r} is not in the answer")
             p = ids.get(c.passage_id)
-            if p is None or p.text != c.text or p.title != c.title or p.source != c.source:
+            if p is None or p.text != c.text or p.title != c.title or p.source != c.file:
                 problems.append(f"{qid}: citation {c.n} does not match a retrieved passage")
     assert not problems, f"{len(problems)} citation problems: {problems[:8]}"
 

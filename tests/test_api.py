@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from bot.guard import EMPTY_QUESTION_MESSAGE, clean_history, clean_question
 from bot.schema import Answer, Citation
 from bot.settings import Settings
+from bot.site import SiteProfile
 from bot.web import create_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -181,7 +182,7 @@ def test_widget_js(client: TestClient) -> None:
 
 
 def test_feedback_is_appended_as_jsonl(client: TestClient, asked: dict[str, Any], data_dir: Path) -> None:
-    cites = [{k: c[k] for k in ("n", "title", "source", "date")} for c in asked["citations"]]
+    cites = [{k: c[k] for k in ("n", "title", "source", "date", "file")} for c in asked["citations"]]
     body = {"question": QUESTION, "answer": asked["answer"], "rating": "up", "citations": cites}
     assert client.post("/api/feedback", json=body).json() == {"status": "ok"}
     assert client.post("/api/feedback", json={**body, "rating": "down"}).status_code == 200
@@ -193,6 +194,7 @@ def test_feedback_is_appended_as_jsonl(client: TestClient, asked: dict[str, Any]
     last = records[-1]
     assert {"timestamp", "question", "answer", "citations", "rating"} <= set(last)
     assert last["question"] == QUESTION and last["citations"][0]["title"] == asked["citations"][0]["title"]
+    assert last["citations"][0]["file"] == asked["citations"][0]["file"]  # the reviewer can find the article
 
 
 def test_rate_limit_per_client(corpus_bot: Any, tmp_path: Path) -> None:
@@ -214,6 +216,7 @@ class SlowBot:
 
     def __init__(self, settings: Settings, delay: float = 0.2) -> None:
         self.settings = settings
+        self.site = SiteProfile()
         self.delay = delay
         self.running = 0
         self.peak = 0
@@ -232,7 +235,7 @@ class SlowBot:
         return Answer(
             question=question,
             answer="注册资本5亿元[1]。",
-            citations=[Citation(n=1, title="t", source="s", text=text, span=(0, len(text)))],
+            citations=[Citation(n=1, title="t", source="s", file="s.txt", text=text, span=(0, len(text)))],
         )
 
     def ask(self, question: str, history: Sequence[str] | None = None) -> Answer:
@@ -263,7 +266,7 @@ def test_internal_errors_are_generic_and_logged(tmp_path: Path, caplog: pytest.L
         assert "secret" not in r.text and "Traceback" not in r.text
         s = c.post("/api/ask/stream", json={"question": "boom"})
         assert s.status_code == 200
-        assert parse_sse(s.text)[-1] == ("error", {"message": "内部错误，请稍后再试"})
+        assert parse_sse(s.text)[-1] == ("error", {"message": "内部错误，请稍后再试", "kind": "internal"})
         empty = c.post("/api/ask/stream", json={"question": " "})
         assert empty.status_code == 422 and empty.json()["detail"] == EMPTY_QUESTION_MESSAGE
     assert "secret internal detail" in caplog.text  # the trace stays in the server log
@@ -288,3 +291,27 @@ def test_concurrency_is_bounded_by_settings(tmp_path: Path) -> None:
     assert results == [200] * 8
     assert bot.peak == 2  # never more than concurrency_limit answers at once, across both endpoints
     assert elapsed >= 4 * bot.delay * 0.9  # 8 answers, 2 at a time
+
+
+def test_runner_turns_failures_into_typed_notices(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from bot.errors import InputError
+    from bot.web.runtime import BotRunner
+
+    class Failing(SlowBot):
+        def stream(self, question: str, history: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+            yield {"type": "token", "text": "部分"}
+            if "input" in question:
+                raise InputError("问题不行")
+            raise RuntimeError("secret internal detail")
+
+    runner = BotRunner(Failing(web_settings(tmp_path)), 1)
+    try:
+        bad = list(runner.stream("input", []))
+        assert [e.kind for e in bad] == ["token", "notice"]
+        assert bad[-1].notice is not None and (bad[-1].notice.kind, bad[-1].notice.message) == ("input", "问题不行")
+        broken = list(runner.stream("boom", []))
+        assert broken[-1].notice is not None and broken[-1].notice.kind == "internal"
+        assert "secret" not in broken[-1].notice.message and broken[-1].answer is None
+    finally:
+        runner.close()
+    assert "secret internal detail" in caplog.text  # logged once, with its traceback, by the runner

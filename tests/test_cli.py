@@ -99,7 +99,7 @@ def test_ask_json_answers_with_citations(cli: dict[str, Run]) -> None:
     answer = Answer.model_validate(json.loads(ok(cli["ask"]).stdout))
     assert answer.question == QUESTION
     assert not answer.refused and "5亿元" in answer.answer, answer.answer
-    assert answer.citations and all(c.source == FILE_001 for c in answer.citations)
+    assert answer.citations and all(c.file == FILE_001 and c.source != FILE_001 for c in answer.citations)
 
 
 def test_ask_text_prints_answer_and_citation_lines(cli: dict[str, Run]) -> None:

@@ -213,4 +213,4 @@ def test_gbk_and_other_encodings_ingest_and_search(tmp_path: Path) -> None:
         assert f"{place}" in hits[0].text and f"{n}万平方米" in hits[0].text, hits[0].text
         assert hits[0].title == f"{place}陶瓷产业园新建智能窑炉生产线"
     answer = bot.ask("夹江县的智能窑炉生产线设计年产能是多少?")
-    assert "3200万平方米" in answer.answer and answer.citations[0].source == "gbk.txt", answer.answer
+    assert "3200万平方米" in answer.answer and answer.citations[0].file == "gbk.txt", answer.answer

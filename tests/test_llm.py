@@ -22,7 +22,7 @@ from bot.answer.citations import (
 from bot.answer.llm import FALLBACK_NOTICE, LLMAnswerer, build_chat_model, leaks_prompt
 from bot.answer.prompts import DATA_BEGIN, DATA_END, REFUSAL_TEXT, SYSTEM_PROMPT, build_answer_messages
 from bot.errors import LLMError
-from bot.schema import Answer, Citation, Passage
+from bot.schema import Answer, Citation, Passage, citation_for
 from bot.testing.fake_openai import Reply, ScriptedOpenAIServer, unused_port
 
 pytestmark = pytest.mark.timeout(20)
@@ -53,7 +53,7 @@ PASSAGES = [P1, P2, P3]
 
 
 def _fallback(question: str = "乐山高新区是哪一年成立的？") -> Answer:
-    cite = Citation(n=1, title=P1.title, source=P1.source, date=P1.date, text=P1.text, span=(0, 26))
+    cite = citation_for(P1, 1, (0, 26))
     return Answer(
         question=question,
         answer="乐山高新区成立于2012年，是四川省首批国家级高新区之一[1]。",
@@ -114,7 +114,7 @@ def test_non_stream_answer_with_valid_markers(llm_settings):
     assert answer.answer == "乐山高新区成立于2012年[1]。"
     assert [c.n for c in answer.citations] == [1]
     c = answer.citations[0]
-    assert (c.passage_id, c.title, c.source, c.date, c.text) == (P1.id, P1.title, P1.source, P1.date, P1.text)
+    assert (c.passage_id, c.title, c.file, c.date, c.text) == (P1.id, P1.title, P1.source, P1.date, P1.text)
     assert P1.text[c.span[0] : c.span[1]] == "乐山高新区成立于2012年，是四川省首批国家级高新区之一。"
     assert answer.retrieved == PASSAGES
     assert answer.question == "乐山高新区是哪一年成立的？" and answer.search_query == answer.question

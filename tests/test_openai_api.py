@@ -25,6 +25,7 @@ import pytest
 from bot.guard import EMPTY_QUESTION_MESSAGE
 from bot.schema import Answer, Citation
 from bot.settings import Settings
+from bot.site import SiteProfile
 from bot.web import create_app
 from bot.web.server import ServerThread
 
@@ -536,6 +537,7 @@ class TinyBot:
     """Duck-typed bot: answers at once, or after ``delay_s``, or raises ``fail``."""
 
     def __init__(self, delay_s: float = 0.0, fail: BaseException | None = None) -> None:
+        self.site = SiteProfile()
         self.delay_s = delay_s
         self.fail = fail
         self.calls = 0

@@ -165,8 +165,8 @@ def test_wrong_method_and_unknown_api_path_are_4xx(client: TestClient) -> None:
 
 
 # -- the HTML side: what the chat renders must stay inert -----------------------------------------------
-ALLOWED_TAGS = {"div", "span", "a", "ul", "li", "br", "mark", "details", "summary", "b"}
-ALLOWED_ATTRS = {"class", "href", "data-cite-key", "data-src-key", "data-turn", "title", "id", "open"}
+ALLOWED_TAGS = {"div", "span", "a", "ul", "li", "br", "mark", "details", "summary", "b", "i"}
+ALLOWED_ATTRS = {"class", "href", "data-cite-key", "data-src-key", "data-turn", "title", "id", "open", "role", "aria-label", "aria-hidden"}
 
 
 class TagAudit(HTMLParser):
@@ -204,16 +204,17 @@ def test_chat_html_escapes_user_and_corpus_text(evil: str) -> None:
         "notice": evil,
         "refused": False,
         "citations": [
-            {"n": 1, "title": evil, "source": evil, "date": evil, "text": text, "span": [0, 4]},
-            {"n": 2, "title": "t", "source": "s", "date": None, "text": evil, "span": [1, 3]},
+            {"n": 1, "title": evil, "source": evil, "file": evil, "date": evil, "byline": evil, "text": text, "span": [0, 4]},
+            {"n": 2, "title": "t", "source": "s", "file": "s.txt", "date": None, "text": evil, "span": [1, 3]},
         ],
         "retrieved": [],
     }
-    refused = {**answer, "refused": True, "retrieved": [{"title": evil, "source": evil, "text": evil}]}
+    passage = {"title": evil, "source": evil, "text": evil, "byline": evil, "publisher": evil, "section": evil, "date": evil}
+    refused = {**answer, "refused": True, "retrieved": [passage]}
     pieces = [
         render.question_html(evil),
         render.streaming_html(evil),
-        render.message_html(evil, evil),
+        render.notice_html(evil, evil),
         render.answer_html(answer, 0),
         render.answer_html(refused, 1),
         render.sources_html([{"question": evil, "answer": answer}, {"question": evil, "answer": refused}]),

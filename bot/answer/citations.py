@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..schema import Citation, Passage
+from ..schema import Citation, Passage, citation_for
 
 __all__ = [
     "MARKER_RE",
@@ -295,15 +295,5 @@ def validate_citations(answer_text: str, passages: list[Passage]) -> tuple[str, 
                 span, score = _best_span(p.text, s.content)
                 if score > best_score:
                     best, best_score = span, score
-        citations.append(
-            Citation(
-                n=renumber[idx],
-                title=p.title,
-                source=p.source,
-                date=p.date,
-                text=p.text,
-                span=best,
-                passage_id=p.id,
-            )
-        )
+        citations.append(citation_for(p, renumber[idx], best))
     return text, citations

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..schema import Answer, Citation, Passage
+from ..schema import Answer, Citation, Passage, citation_for
 from ..settings import Settings
 from ..text import clause_spans, full_sentence_spans, is_mostly_english, sentence_spans
 from .question import QUESTION_WORDS, THESAURUS, QuestionInfo, detect_type, expected_units, which_noun
@@ -363,10 +363,7 @@ def _compose(chosen: list[Window], passages: list[Passage]) -> tuple[str, list[C
         if n is None:
             n = len(numbers) + 1
             numbers[w.passage] = n
-            citations.append(
-                Citation(n=n, title=p.title, source=p.source, date=p.date, text=p.text, span=(w.start, w.end),
-                         passage_id=p.id)
-            )
+            citations.append(citation_for(p, n, (w.start, w.end)))
         parts.append(f"{_tidy(w.text)}[{n}]")
     return "".join(parts), citations
 

@@ -29,7 +29,8 @@ def ask(question: str, history: tuple[str, ...], as_json: bool, index_dir: Path 
         click.echo(f"({answer.notice})")
     for c in answer.citations:
         s, e = c.span
-        click.echo(f"[{c.n}] {c.title} ({c.source}{', ' + c.date if c.date else ''}): {c.text[s:e]}")
+        where = ", ".join(dict.fromkeys(x for x in (c.source, c.date, c.file) if x))  # the file last, once
+        click.echo(f"[{c.n}] {c.title} ({where}): {c.text[s:e]}")
     if answer.refused and answer.retrieved:
         click.echo("最接近的段落:")
         for p in answer.retrieved[:3]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.schema import Article, Section
 
+from .dates import dateline_date, normalize_date
 from .layout import Gaps, Kind, classify, clean_byline
 from .lines import Line
 from .textutil import ends_sentence, glue
@@ -78,18 +79,29 @@ def assemble(draft: Draft, gaps: Gaps, *, infer: bool) -> Body:
 
 
 def to_article(
-    draft: Draft, gaps: Gaps, *, source: str, part: int, date: str | None, url: str | None, infer: bool
+    draft: Draft,
+    gaps: Gaps,
+    *,
+    source: str,
+    part: int,
+    date: str | None,
+    url: str | None,
+    infer: bool,
+    publisher: str | None = None,
 ) -> Article:
+    """The article; its date is the declared one, else the one its own dateline states in full (or None)."""
     body = assemble(draft, gaps, infer=infer)
+    first_paragraph = body.text.split("\n", 1)[0]
     return Article(
         title=draft.title or "",
         text=body.text,
         source=source,
         part=part,
         sections=body.sections,
-        date=date,
+        date=normalize_date(date) or dateline_date(first_paragraph, body.byline),
         url=url,
         kicker=draft.kicker,
         byline=body.byline,
         captions=body.captions,
+        publisher=publisher,
     )

@@ -21,7 +21,7 @@ class FrontMatter:
     title: str | None = None
     date: str | None = None
     url: str | None = None
-    source: str | None = None  # the publisher, informational only (never the file identity)
+    source: str | None = None  # the publisher (Article.publisher), never the file identity
 
 
 def split_front_matter(text: str) -> tuple[FrontMatter, str]:

@@ -42,6 +42,7 @@ class PageMeta:
     h1: str | None
     date: str | None
     url: str | None
+    site_name: str | None = None
 
     @property
     def title(self) -> str | None:
@@ -61,6 +62,7 @@ def read_html(data: bytes, source: str) -> Parsed:
         fallback_title=PurePath(source).stem,
         date=page.date,
         url=page.url,
+        publisher=page.site_name,
     )
     return build_articles(lines, source=source, meta=meta, infer=False)
 
@@ -110,6 +112,7 @@ def page_meta(root: Any) -> PageMeta:
         h1=next((h for h in h1s if h), None),
         date=date[:10] if date else None,
         url=meta("og:url") or next((c for c in canonical if c), None),
+        site_name=meta("og:site_name"),
     )
 
 

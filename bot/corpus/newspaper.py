@@ -33,7 +33,9 @@ def decode_document(data: bytes) -> tuple[FrontMatter, str]:
 
 
 def meta_for(front: FrontMatter, name: str) -> DocMeta:
-    return DocMeta(title=front.title, fallback_title=PurePath(name).stem, date=front.date, url=front.url)
+    return DocMeta(
+        title=front.title, fallback_title=PurePath(name).stem, date=front.date, url=front.url, publisher=front.source
+    )
 
 
 def parse_lines(lines: list[Line], front: FrontMatter, source: str) -> Parsed:

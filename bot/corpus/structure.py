@@ -26,6 +26,7 @@ class DocMeta:
     fallback_title: str = ""  # used when no title is found (usually the file name)
     date: str | None = None
     url: str | None = None
+    publisher: str | None = None
 
 
 @dataclass
@@ -40,7 +41,14 @@ def build_articles(lines: Sequence[Line], *, source: str, meta: DocMeta, infer: 
     parsed = Parsed()
     for draft in drafts:
         article = to_article(
-            draft, gaps, source=source, part=len(parsed.articles), date=meta.date, url=meta.url, infer=infer
+            draft,
+            gaps,
+            source=source,
+            part=len(parsed.articles),
+            date=meta.date,
+            url=meta.url,
+            infer=infer,
+            publisher=meta.publisher,
         )
         if article.text:
             parsed.articles.append(article)

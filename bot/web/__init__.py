@@ -1,4 +1,5 @@
-"""The web door: Gradio chat at "/", embeddable chat at /embed + /widget.js, JSON/SSE API at /api, docs at /docs.
+"""The web door: Gradio chat at "/", embeddable chat at /embed + /widget.js, JSON/SSE API at /api, docs at /docs
+and /redoc (their assets served from this app, so they work offline).
 
     from bot.web import create_app
     app = create_app(bot, settings)        # a FastAPI app; serve it with uvicorn
@@ -27,6 +28,7 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
     from fastapi import FastAPI
 
     from .api import build_api_router, install_error_handlers
+    from .docs import install_docs
     from .embed import build_embed_router
     from .feedback import FeedbackStore
     from .openai_api import add_openai_api
@@ -39,8 +41,9 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
         TokenBucketLimiter,
         validate_origins,
     )
-    from .ui import TITLE, build_ui, page_assets
+    from .ui import build_ui, page_assets
 
+    site = bot.site
     origins = validate_origins(settings.allowed_origins)
     runner = BotRunner(bot, settings.concurrency_limit)
     limiter = TokenBucketLimiter(settings.rate_limit_per_min)
@@ -52,14 +55,16 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
         runner.close()
 
     app = FastAPI(
-        title=TITLE,
+        title=site.page_title,
         description=(
-            "园区问答 HTTP API: answers questions about 乐山高新区 with cited passages. "
-            "The Gradio chat is at /, the embeddable chat at /embed and /widget.js; OpenAI-compatible "
-            "chat completions at /v1 (base URL http://HOST:PORT/v1; GET /v1/models names the model)."
+            f"根据新闻报道回答关于{site.about}的问题，每个事实都附引用的原文。"
+            "聊天页面在 /，可嵌入的聊天在 /embed 与 /widget.js；OpenAI 兼容的 chat completions 在 /v1"
+            "（base URL http://HOST:PORT/v1；GET /v1/models 给出模型名）。"
         ),
         version="1.0",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.bot = bot
     app.state.settings = settings
@@ -69,8 +74,9 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
 
     install_error_handlers(app)
     app.include_router(build_api_router(runner, settings, feedback))
-    app.include_router(build_embed_router(settings, origins))
+    app.include_router(build_embed_router(settings, origins, site))
     add_openai_api(app, runner, settings, limiter)  # /v1: OpenAI-compatible chat completions
+    install_docs(app)
 
     # outermost last: headers → CORS (/api only) → rate limit (/api only) → body size (/api only) → routes
     app.add_middleware(BodySizeLimitMiddleware)
@@ -86,7 +92,7 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
         path="/",
         server_name=settings.host,
         server_port=settings.port,
-        footer_links=["api"],
+        footer_links=[],  # no English footer; the header links to /docs
         run_history=False,
         ssr_mode=False,
         mcp_server=False,
@@ -94,6 +100,7 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
         theme=assets.theme,
         css=assets.css,
         js=assets.js,
+        i18n=assets.i18n,
     )
     return app
 

@@ -2,7 +2,8 @@
 
     POST /api/ask          {"question": "...", "history": ["earlier question", ...]}  -> Answer JSON
     POST /api/ask/stream   same body -> text/event-stream: `event: token` {"text"} ..., then
-                           `event: answer` <Answer JSON>, or `event: error` {"message"}
+                           `event: answer` <Answer JSON>, or `event: error` {"message", "kind"} (a notice:
+                           kind "input" | "timeout" | "internal")
     POST /api/feedback     {"question", "answer", "rating": "up"|"down", "citations": [...]} -> {"status": "ok"}
     GET  /api/health       {"status": "ok", "index": {...}}
 
@@ -17,8 +18,9 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.models import Example
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -28,14 +30,13 @@ from ..guard import clean_history, clean_question
 from ..schema import Answer
 from ..settings import Settings
 from .feedback import FeedbackIn, FeedbackStore
-from .runtime import BotRunner
+from .runtime import INTERNAL_ERROR_MESSAGE, TIMEOUT_MESSAGE, BotRunner
 
 log = logging.getLogger("bot.web")
 
-INTERNAL_ERROR_MESSAGE = "内部错误，请稍后再试"
-TIMEOUT_MESSAGE = "回答超时，请稍后再试。"
+GENERIC_EXAMPLE = "园区有哪些重点企业？"
 BAD_JSON_MESSAGE = "请求体不是有效的 JSON。"
-BAD_BODY_MESSAGE = '请求体必须是 JSON 对象，例如 {"question": "海创尚纬的注册资本是多少？"}。'
+BAD_BODY_MESSAGE = '请求体必须是 JSON 对象，例如 {"question": "您的问题"}。'
 BAD_QUESTION_MESSAGE = "question 必须是文字（字符串）。"
 BAD_HISTORY_MESSAGE = "history 必须是先前问题（字符串）的列表。"
 BAD_REQUEST_MESSAGE = "请求格式不正确。"
@@ -48,15 +49,10 @@ HEALTH_INDEX_KEYS = ("embedder", "chunks", "files", "articles", "built_at")
 
 
 class AskRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="ignore",
-        json_schema_extra={"examples": [{"question": "海创尚纬的注册资本是多少？", "history": []}]},
-    )
+    model_config = ConfigDict(extra="ignore")
 
-    question: StrictStr | None = Field(default=None, description="the question, in Chinese")
-    history: list[StrictStr] | None = Field(
-        default=None, description="earlier user questions of this conversation, oldest first (trimmed)"
-    )
+    question: StrictStr | None = Field(default=None, description="问题（中文）")
+    history: list[StrictStr] | None = Field(default=None, description="本次对话中此前的问题，按时间先后（只用最近几条）")
 
 
 class OkResponse(BaseModel):
@@ -120,6 +116,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackStore) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["api"])
+    examples = runner.bot.site.examples or [GENERIC_EXAMPLE]
+    body_examples: dict[str, Example] = {
+        "first": {"summary": "一个问题", "value": {"question": examples[0], "history": []}},
+        "follow-up": {"summary": "追问（带上先前的问题）", "value": {"question": "它是什么时候成立的？", "history": examples[:1]}},
+    }
 
     def checked(req: AskRequest) -> tuple[str, list[str]]:
         return clean_question(req.question, settings), clean_history(req.history, settings)
@@ -127,10 +128,10 @@ def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackSt
     @router.post(
         "/ask",
         response_model=Answer,
-        summary="Answer a question with citations",
-        responses={422: {"description": "bad input (Chinese message in detail)"}, 429: {"description": "rate limited"}},
+        summary="回答问题，附引用的原文",
+        responses={422: {"description": "输入有误（detail 中为中文说明）"}, 429: {"description": "请求太频繁"}},
     )
-    async def ask(req: AskRequest) -> Any:
+    async def ask(req: AskRequest = Body(openapi_examples=body_examples)) -> Any:  # noqa: B008
         question, history = checked(req)
         try:
             answer = await runner.ask_async(question, history)
@@ -140,33 +141,27 @@ def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackSt
 
     @router.post(
         "/ask/stream",
-        summary="Answer a question, streamed as server-sent events",
+        summary="回答问题，以 server-sent events 流式返回",
         response_class=StreamingResponse,
         responses={
             200: {
                 "content": {"text/event-stream": {}},
-                "description": "event: token {text} ... then event: answer <Answer> (or event: error {message})",
+                "description": "event: token {text} …，然后 event: answer <Answer>（或 event: error {message, kind}）",
             },
-            422: {"description": "bad input (Chinese message in detail)"},
+            422: {"description": "输入有误（detail 中为中文说明）"},
         },
     )
-    async def ask_stream(req: AskRequest) -> StreamingResponse:
+    async def ask_stream(req: AskRequest = Body(openapi_examples=body_examples)) -> StreamingResponse:  # noqa: B008
         question, history = checked(req)
 
         async def events() -> AsyncIterator[str]:
-            try:
-                async for ev in runner.stream_async(question, history):
-                    if ev.kind == "token":
-                        yield sse("token", {"text": ev.text})
-                    elif ev.kind == "answer" and ev.answer is not None:
-                        yield sse("answer", ev.answer.model_dump(mode="json"))
-                    elif isinstance(ev.error, InputError):
-                        yield sse("error", {"message": str(ev.error)})
-                    else:
-                        log.error("stream failed", exc_info=ev.error)
-                        yield sse("error", {"message": INTERNAL_ERROR_MESSAGE})
-            except TimeoutError:
-                yield sse("error", {"message": TIMEOUT_MESSAGE})
+            async for ev in runner.stream_async(question, history):
+                if ev.kind == "token":
+                    yield sse("token", {"text": ev.text})
+                elif ev.kind == "answer" and ev.answer is not None:
+                    yield sse("answer", ev.answer.model_dump(mode="json"))
+                elif ev.notice is not None:
+                    yield sse("error", {"message": ev.notice.message, "kind": ev.notice.kind})
 
         return StreamingResponse(
             events(),
@@ -174,7 +169,7 @@ def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackSt
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    @router.post("/feedback", response_model=OkResponse, summary="Record 👍/👎 for an answer")
+    @router.post("/feedback", response_model=OkResponse, summary="记录对回答的 👍/👎")
     def post_feedback(item: FeedbackIn) -> OkResponse:
         feedback.record(
             question=item.question,
@@ -185,7 +180,7 @@ def build_api_router(runner: BotRunner, settings: Settings, feedback: FeedbackSt
         )
         return OkResponse()
 
-    @router.get("/health", summary="Liveness and index facts")
+    @router.get("/health", summary="服务状态与索引概况")
     def health() -> Any:
         try:
             info = runner.bot.info()

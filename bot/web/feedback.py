@@ -3,7 +3,7 @@
 A line holds what is needed to review an answer and nothing about the user (no IP, no cookies)::
 
     {"timestamp": "2024-06-21T08:00:00+00:00", "rating": "up", "question": "...", "answer": "...",
-     "citations": [{"n": 1, "title": "...", "source": "...", "date": "..."}], "door": "chat"}
+     "citations": [{"n": 1, "title": "...", "source": "...", "date": "...", "file": "..."}], "door": "chat"}
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class FeedbackCitation(BaseModel):
     title: str = Field(default="", max_length=500)
     source: str = Field(default="", max_length=500)
     date: str | None = Field(default=None, max_length=50)
+    file: str | None = Field(default=None, max_length=500)
 
 
 class FeedbackIn(BaseModel):
@@ -58,7 +59,7 @@ class FeedbackStore:
             "question": question[:MAX_FIELD_CHARS],
             "answer": answer[:MAX_FIELD_CHARS],
             "citations": [
-                {k: c.get(k) for k in ("n", "title", "source", "date")} for c in citations[:MAX_CITATIONS]
+                {k: c.get(k) for k in ("n", "title", "source", "date", "file")} for c in citations[:MAX_CITATIONS]
             ],
             "door": door,
         }

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..schema import source_label
+
 MARKER_RE = re.compile(r"[\[［【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］】]")
 CLOSEST_SHOWN = 3
 
@@ -66,22 +68,69 @@ def question_html(question: str) -> str:
     return f'<div class="q-text">{esc_lines(question)}</div>'
 
 
+#: the typing indicator of a bubble whose answer has not started yet (also built by static/ui.js)
+TYPING_HTML = (
+    '<div class="a-text streaming"><span class="typing" role="status" aria-label="正在回答">'
+    '<i></i><i></i><i></i></span><span class="thinking">正在检索资料…</span></div>'
+)
+
+
 def streaming_html(partial: str) -> str:
-    body = esc_lines(partial) if partial else '<span class="thinking">正在检索资料…</span>'
-    return f'<div class="a-text streaming">{body}<span class="cursor">▍</span></div>'
+    if not partial:
+        return TYPING_HTML
+    return f'<div class="a-text streaming">{esc_lines(partial)}<span class="cursor" aria-hidden="true">▍</span></div>'
 
 
-def message_html(text: str, kind: str = "info") -> str:
-    return f'<div class="a-text {esc(kind)}">{esc_lines(text)}</div>'
+def notice_html(text: str, kind: str = "warn") -> str:
+    """A notice shown apart from the answers (input refused, rate limit, timeout, thanks for feedback)."""
+    role = "alert" if kind == "warn" else "status"
+    return f'<div class="park-notice {esc(kind)}" role="{role}">{esc_lines(text)}</div>'
 
 
-def _date(d: object) -> str:
-    return f"（{esc(d)}）" if d else ""
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def _passage_label(p: Mapping[str, Any]) -> str:
-    title = str(p.get("title") or p.get("source") or "")
-    return f"{title} · {p['section']}" if p.get("section") else title
+def display_date(d: object) -> str:
+    """``2024-12-19`` → ``2024年12月19日``; any other declared text as it is."""
+    text = "" if d is None else str(d).strip()
+    m = _ISO_DATE.match(text)
+    return f"{int(m.group(1))}年{int(m.group(2))}月{int(m.group(3))}日" if m else text
+
+
+def _file(item: Mapping[str, Any]) -> str:
+    return str(item.get("file") or "")
+
+
+def attribution(item: Mapping[str, Any]) -> str:
+    """"source · date" of a citation for a person: the human source label unless it is just the file name."""
+    source = str(item.get("source") or "")
+    parts = [source if source and source != _file(item) else "", display_date(item.get("date"))]
+    return " · ".join(x for x in parts if x)
+
+
+def _title(item: Mapping[str, Any]) -> str:
+    return str(item.get("title") or item.get("source") or _file(item))
+
+
+def _passage_view(p: Mapping[str, Any]) -> dict[str, Any]:
+    """A retrieved passage in the shape of a citation (``source`` → ``file``, the label built the same way)."""
+    file = str(p.get("source") or "")
+    title = str(p.get("title") or "")
+    if p.get("section"):
+        title = f"{title} · {p['section']}" if title else str(p["section"])
+    return {
+        "title": title,
+        "source": source_label(p.get("publisher"), p.get("byline"), file),
+        "file": file,
+        "date": p.get("date"),
+        "text": p.get("text", ""),
+    }
+
+
+def _list_item(turn: int, n: int, item: Mapping[str, Any], label: str | None = None) -> str:
+    meta = attribution(item)
+    meta_html = f' <span class="a-src-meta">— {esc(meta)}</span>' if meta else ""
+    return f"<li>{_cite_link(turn, n, label)} {esc(_title(item))}{meta_html}</li>"
 
 
 def answer_html(answer: Mapping[str, Any], turn: int) -> str:
@@ -93,34 +142,30 @@ def answer_html(answer: Mapping[str, Any], turn: int) -> str:
     known = {int(c["n"]) for c in citations}
     parts.append(f'<div class="a-text">{link_markers(str(answer.get("answer", "")), turn, known)}</div>')
     if citations and not answer.get("refused"):
-        items = "".join(
-            f"<li>{_cite_link(turn, int(c['n']))} {esc(c.get('title') or c.get('source'))}{_date(c.get('date'))}</li>"
-            for c in citations
-        )
+        items = "".join(_list_item(turn, int(c["n"]), c) for c in citations)
         parts.append(f'<div class="a-sources"><span>来源：</span><ul>{items}</ul></div>')
     if answer.get("refused"):
-        closest = list(answer.get("retrieved") or [])[:CLOSEST_SHOWN]
+        closest = [_passage_view(p) for p in list(answer.get("retrieved") or [])[:CLOSEST_SHOWN]]
         if closest:
-            items = "".join(
-                f"<li>{_cite_link(turn, 100 + i, '原文')} {esc(_passage_label(p))}{_date(p.get('date'))}</li>"
-                for i, p in enumerate(closest, 1)
-            )
+            items = "".join(_list_item(turn, 100 + i, p, "原文") for i, p in enumerate(closest, 1))
             parts.append(f'<div class="a-sources closest"><span>最接近的段落：</span><ul>{items}</ul></div>')
     return "".join(parts)
 
 
-def _entry(key: str, n_label: str, title: object, date: object, source: object, body_html: str, open_: bool) -> str:
-    meta = " · ".join(x for x in (esc(date) if date else "", esc(source) if source else "") if x)
+def _entry(key: str, n_label: str, item: Mapping[str, Any], body_html: str) -> str:
+    meta = attribution(item)
+    file = _file(item)
+    file_html = f'<div class="src-file" title="文件名">{esc(file)}</div>' if file else ""
     return (
-        f'<details class="src" data-src-key="{key}" id="src-{key}"{" open" if open_ else ""}>'
-        f'<summary><span class="src-n">{esc(n_label)}</span> <span class="src-title">{esc(title)}</span></summary>'
-        f'<div class="src-meta">{meta}</div>'
-        f'<div class="src-text">{body_html}</div></details>'
+        f'<details class="src" data-src-key="{key}" id="src-{key}">'
+        f'<summary><span class="src-n">{esc(n_label)}</span> <span class="src-title">{esc(_title(item))}</span></summary>'
+        f'<div class="src-meta">{esc(meta)}</div>'
+        f'<div class="src-text">{body_html}</div>{file_html}</details>'
     )
 
 
 def sources_html(turns: Sequence[Mapping[str, Any]]) -> str:
-    """The source panel: one group per answered question, newest first; the newest group is expanded."""
+    """The source panel: exactly one group per turn of the chat, newest first; the newest group is expanded."""
     if not turns:
         return PANEL_EMPTY
     groups: list[str] = []
@@ -131,43 +176,22 @@ def sources_html(turns: Sequence[Mapping[str, Any]]) -> str:
         entries: list[str] = []
         for c in answer.get("citations") or []:
             n = int(c["n"])
-            entries.append(
-                _entry(
-                    f"{t}-{n}",
-                    f"[{n}]",
-                    c.get("title") or c.get("source"),
-                    c.get("date"),
-                    c.get("source"),
-                    highlight(str(c.get("text", "")), c.get("span")),
-                    False,
-                )
-            )
+            entries.append(_entry(f"{t}-{n}", f"[{n}]", c, highlight(str(c.get("text", "")), c.get("span"))))
         if answer.get("refused"):
             for i, p in enumerate(list(answer.get("retrieved") or [])[:CLOSEST_SHOWN], 1):
-                entries.append(
-                    _entry(
-                        f"{t}-{100 + i}",
-                        "最接近",
-                        _passage_label(p),
-                        p.get("date"),
-                        p.get("source"),
-                        esc_lines(p.get("text", "")),
-                        False,
-                    )
-                )
-        if not entries:
-            continue
+                view = _passage_view(p)
+                entries.append(_entry(f"{t}-{100 + i}", "最接近", view, esc_lines(view["text"])))
+        body = "".join(entries) or '<div class="src-none">这一问没有可引用的原文。</div>'
         groups.append(
             f'<details class="turn" data-turn="{t}"{" open" if t == last else ""}>'
-            f'<summary class="turn-q">问：{esc(turn.get("question", ""))}</summary>{"".join(entries)}</details>'
+            f'<summary class="turn-q"><span class="turn-n">第{t + 1}问</span> {esc(turn.get("question", ""))}</summary>'
+            f"{body}</details>"
         )
-    if not groups:
-        return PANEL_EMPTY
     return f'<div class="src-hint">点击引用标记查看原文，高亮为支持回答的句子。</div>{"".join(groups)}'
 
 
 def plain_answer(answer: Mapping[str, Any]) -> str:
-    """Plain text (for the Gradio API): answer, then the sources as "[n] title (date)" lines."""
+    """Plain text (for the Gradio API): answer, then the sources as "[n] title — source · date" lines."""
     lines = [str(answer.get("answer", ""))]
     if answer.get("notice"):
         lines.insert(0, f"（{answer['notice']}）")
@@ -176,18 +200,21 @@ def plain_answer(answer: Mapping[str, Any]) -> str:
         lines.append("")
         lines.append("来源：")
         for c in cites:
-            date = f"（{c['date']}）" if c.get("date") else ""
-            lines.append(f"[{c['n']}] {c.get('title') or c.get('source')}{date}")
+            meta = attribution(c) or _file(c)  # plain text has no small print: the file when nothing else is known
+            lines.append(f"[{c['n']}] {_title(c)}" + (f" — {meta}" if meta else ""))
     return "\n".join(lines)
 
 
 __all__ = [
     "MARKER_RE",
+    "TYPING_HTML",
     "answer_html",
+    "attribution",
+    "display_date",
     "esc",
     "highlight",
     "link_markers",
-    "message_html",
+    "notice_html",
     "plain_answer",
     "question_html",
     "sources_html",

@@ -7,6 +7,11 @@ whichever door they came from; extra requests wait in the executor's queue (not 
 Streaming: a worker runs ``bot.stream`` to completion and pushes events into a sink; the consumer (SSE or
 Gradio generator) reads them. If the consumer goes away the worker still finishes its (bounded) work and frees
 its slot, so an abandoned stream can never leak capacity.
+
+A stream is ``token``… then exactly one ``answer`` or one ``notice``. An answer is what the bot found (a
+refusal included); a :class:`Notice` is everything that is not an answer and that the user must read instead:
+bad input, a rate limit, a timeout, an internal error (logged here, with its traceback, once). Every door shows
+notices apart from answers (no feedback buttons, never inside an answer).
 """
 
 from __future__ import annotations
@@ -17,18 +22,44 @@ import queue
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
+from ..errors import InputError
 from ..schema import Answer
+from ..site import SiteProfile
 
 log = logging.getLogger("bot.web")
 
 #: longest we wait for one answer (or between two stream events) before giving up on it
 ANSWER_TIMEOUT_S = 180.0
+INTERNAL_ERROR_MESSAGE = "内部错误，请稍后再试"
+TIMEOUT_MESSAGE = "回答超时，请稍后再试。"
+
+NoticeKind = Literal["input", "rate_limit", "timeout", "internal"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user must read that is not an answer. ``message`` is Chinese and safe to show."""
+
+    kind: NoticeKind
+    message: str
+
+    @classmethod
+    def from_exception(cls, exc: BaseException) -> Notice:
+        if isinstance(exc, InputError):
+            return cls("input", str(exc))
+        if isinstance(exc, TimeoutError):
+            return cls("timeout", TIMEOUT_MESSAGE)
+        log.error("answer failed", exc_info=exc)
+        return cls("internal", INTERNAL_ERROR_MESSAGE)
 
 
 class BotLike(Protocol):
-    """What the web door needs from :class:`bot.service.Bot` (a fake with these methods works in tests)."""
+    """What the web door needs from :class:`bot.service.Bot` (a fake with these members works in tests)."""
+
+    #: the deployment's profile: page title, welcome line, input hint, example questions
+    site: SiteProfile
 
     def ask(self, question: str, history: Sequence[str] | None = None) -> Answer: ...
 
@@ -39,10 +70,10 @@ class BotLike(Protocol):
 
 @dataclass(frozen=True)
 class StreamEvent:
-    kind: str  # "token" | "answer" | "error"
-    text: str = ""
-    answer: Answer | None = None
-    error: BaseException | None = None
+    kind: Literal["token", "answer", "notice"]
+    text: str = ""  # token: the new text
+    answer: Answer | None = None  # answer: the final Answer
+    notice: Notice | None = None  # notice: why there is no answer
 
 
 class BotRunner:
@@ -73,11 +104,11 @@ class BotRunner:
                     continue
                 if not ok:  # consumer is gone: stop early
                     return
-        except BaseException as exc:  # delivered to the consumer, which decides what the user sees
-            sink(StreamEvent("error", error=exc))
+        except BaseException as exc:  # delivered to the consumer as a notice (internal errors logged once here)
+            sink(StreamEvent("notice", notice=Notice.from_exception(exc)))
 
     def stream(self, question: str, history: Sequence[str]) -> Iterator[StreamEvent]:
-        """Blocking iterator of events (token..., then answer or error)."""
+        """Blocking iterator of events (token..., then one answer or one notice; a timeout is a notice)."""
         q: queue.Queue[StreamEvent] = queue.Queue()
         closed = False
 
@@ -91,7 +122,8 @@ class BotRunner:
                 try:
                     ev = q.get(timeout=ANSWER_TIMEOUT_S)
                 except queue.Empty:
-                    raise TimeoutError("no answer in time") from None
+                    yield StreamEvent("notice", notice=Notice("timeout", TIMEOUT_MESSAGE))
+                    return
                 yield ev
                 if ev.kind != "token":
                     return
@@ -115,7 +147,11 @@ class BotRunner:
         self._pool.submit(self._produce, question, list(history), sink)
         try:
             while True:
-                ev = await asyncio.wait_for(q.get(), timeout=ANSWER_TIMEOUT_S)
+                try:
+                    ev = await asyncio.wait_for(q.get(), timeout=ANSWER_TIMEOUT_S)
+                except TimeoutError:
+                    yield StreamEvent("notice", notice=Notice("timeout", TIMEOUT_MESSAGE))
+                    return
                 yield ev
                 if ev.kind != "token":
                     return
@@ -126,4 +162,13 @@ class BotRunner:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-__all__ = ["ANSWER_TIMEOUT_S", "BotLike", "BotRunner", "StreamEvent"]
+__all__ = [
+    "ANSWER_TIMEOUT_S",
+    "INTERNAL_ERROR_MESSAGE",
+    "TIMEOUT_MESSAGE",
+    "BotLike",
+    "BotRunner",
+    "Notice",
+    "NoticeKind",
+    "StreamEvent",
+]

@@ -13,7 +13,9 @@
   var box = document.getElementById("q");
   var send = document.getElementById("send");
   var panel = document.getElementById("panel");
+  var notice = document.getElementById("notice");
   var history = [];
+  var host = null; // the widget's page, once it said hello (only then the × shows)
   var busy = false;
   var maxChars = parseInt(app.getAttribute("data-max-chars") || "500", 10) || 500;
 
@@ -38,13 +40,42 @@
   }
 
   // -- source panel ---------------------------------------------------------------------------------------
+  // 2024-12-19 -> 2024年12月19日 (other declared dates as they are)
+  function displayDate(d) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(d || "").trim());
+    return m ? parseInt(m[1], 10) + "年" + parseInt(m[2], 10) + "月" + parseInt(m[3], 10) + "日" : String(d || "").trim();
+  }
+
+  // a retrieved passage (source = its file) in the shape of a citation (source = the label for a person)
+  function passageView(p) {
+    var parts = [p.publisher, p.byline].filter(function (x) { return x && String(x).trim(); });
+    if (p.publisher && p.byline && String(p.byline).indexOf(p.publisher) >= 0) parts = [p.byline];
+    return {
+      title: (p.title || "") + (p.section ? " · " + p.section : ""),
+      source: parts.join(" · ") || p.source || "",
+      file: p.source || "",
+      date: p.date,
+      text: p.text,
+    };
+  }
+
+  // "source · date" for a person: the human source label unless it is only the file name
+  function attribution(item) {
+    var parts = [];
+    if (item.source && item.source !== item.file) parts.push(item.source);
+    if (item.date) parts.push(displayDate(item.date));
+    return parts.join(" · ");
+  }
+
+  function titleOf(item) {
+    return item.title || item.source || item.file || "";
+  }
+
   function openPanel(label, item, highlightSpan) {
     document.getElementById("panel-n").textContent = label;
-    document.getElementById("panel-title").textContent = item.title || item.source || "";
-    var meta = [];
-    if (item.date) meta.push(item.date);
-    if (item.source) meta.push(item.source);
-    document.getElementById("panel-meta").textContent = meta.join(" · ");
+    document.getElementById("panel-title").textContent = titleOf(item);
+    document.getElementById("panel-meta").textContent = attribution(item);
+    document.getElementById("panel-file").textContent = item.file || "";
     var textBox = document.getElementById("panel-text");
     textBox.textContent = "";
     var chars = Array.from(String(item.text || "")); // spans count code points, like Python
@@ -124,7 +155,7 @@
       btn.appendChild(thumbIcon(spec[0] === "down"));
       btn.addEventListener("click", function () {
         var cites = (answer.citations || []).map(function (c) {
-          return { n: c.n, title: c.title, source: c.source, date: c.date };
+          return { n: c.n, title: c.title, source: c.source, date: c.date, file: c.file };
         });
         fetch("/api/feedback", {
           method: "POST",
@@ -154,20 +185,24 @@
       answer.citations.forEach(function (c) {
         var li = el("div", "source-item");
         li.appendChild(citeButton(c.n, c));
-        li.appendChild(document.createTextNode(" " + (c.title || c.source || "") + (c.date ? "（" + c.date + "）" : "")));
+        li.appendChild(document.createTextNode(" " + titleOf(c)));
+        var meta = attribution(c);
+        if (meta) li.appendChild(el("span", "source-meta", " — " + meta));
         list.appendChild(li);
       });
     } else if (answer.refused && (answer.retrieved || []).length) {
       list = el("div", "sources closest");
       list.appendChild(el("span", "sources-label", "最接近的段落："));
       answer.retrieved.slice(0, CLOSEST).forEach(function (p) {
+        var view = passageView(p);
         var li = el("div", "source-item");
         var btn = el("button", "cite", "原文");
         btn.type = "button";
-        btn.addEventListener("click", function () { openPanel("最接近", p, false); });
+        btn.addEventListener("click", function () { openPanel("最接近", view, false); });
         li.appendChild(btn);
-        var label = (p.title || p.source || "") + (p.section ? " · " + p.section : "") + (p.date ? "（" + p.date + "）" : "");
-        li.appendChild(document.createTextNode(" " + label));
+        li.appendChild(document.createTextNode(" " + titleOf(view)));
+        var meta = attribution(view);
+        if (meta) li.appendChild(el("span", "source-meta", " — " + meta));
         list.appendChild(li);
       });
     }
@@ -176,11 +211,15 @@
     scrollDown();
   }
 
-  function showError(target, message) {
-    target.textContent = "";
-    target.classList.remove("streaming");
-    target.classList.add("warn");
-    target.textContent = message;
+  // a notice: apart from the answers, no feedback buttons; replaced by the next one, cleared by the next answer
+  function showNotice(message) {
+    notice.textContent = message;
+    notice.hidden = false;
+  }
+
+  function clearNotice() {
+    notice.textContent = "";
+    notice.hidden = true;
   }
 
   // -- asking -----------------------------------------------------------------------------------------------
@@ -205,33 +244,65 @@
     app.classList.toggle("busy", on);
   }
 
-  function ask(question) {
-    var q = String(question || "").trim();
-    if (!q || busy) {
-      box.focus();
-      return;
-    }
-    var welcome = document.getElementById("welcome");
-    if (welcome) welcome.hidden = true;
-    bubble("user").textContent = q;
-    var target = bubble("bot");
-    target.classList.add("streaming");
-    target.appendChild(el("span", "thinking", "正在检索资料…"));
-    box.value = "";
+  function typing() {
+    var t = el("span", "typing");
+    t.setAttribute("role", "status");
+    t.setAttribute("aria-label", "正在回答");
+    t.appendChild(el("i"));
+    t.appendChild(el("i"));
+    t.appendChild(el("i"));
+    return t;
+  }
+
+  // Ask: the question shows at once with a typing indicator; asking again waits until this answer is in.
+  // If the question is refused (empty, too long, rate limit, an error) both bubbles go away, the reason shows
+  // as a notice and the question goes back into the box (unless something new was typed meanwhile).
+  function ask(question, fromBox) {
+    if (busy) return;
+    var raw = String(question == null ? "" : question);
+    var q = raw.trim();
+    var fits = q.length > 0 && Array.from(raw).length <= maxChars;
     setBusy(true);
+    var rows = [];
+    var target = null;
+    function show() {
+      if (target) return;
+      var welcome = document.getElementById("welcome");
+      if (welcome) welcome.hidden = true;
+      var user = bubble("user");
+      user.textContent = q;
+      target = bubble("bot");
+      target.classList.add("streaming");
+      target.appendChild(typing());
+      target.appendChild(el("span", "thinking", "正在检索资料…"));
+      rows = [user.parentNode, target.parentNode];
+      if (fromBox && box.value === raw) box.value = "";
+    }
+    if (fits) show(); // else the server says why (the same words as on the chat page), the text stays
     var partial = "";
     var done = false;
+
+    function refuse(message) {
+      done = true;
+      rows.forEach(function (r) { if (r && r.parentNode) r.parentNode.removeChild(r); });
+      if (!log.querySelector(".msg")) {
+        var welcome = document.getElementById("welcome");
+        if (welcome) welcome.hidden = false;
+      }
+      if (fromBox && !box.value.trim()) box.value = raw;
+      showNotice(message);
+    }
 
     fetch("/api/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
-      body: JSON.stringify({ question: q, history: history.slice(-MAX_HISTORY) }),
+      body: JSON.stringify({ question: raw, history: history.slice(-MAX_HISTORY) }),
     })
       .then(function (res) {
         if (!res.ok) {
           return res.json().then(
-            function (body) { showError(target, (body && typeof body.detail === "string") ? body.detail : "请求失败，请稍后再试。"); },
-            function () { showError(target, "请求失败，请稍后再试。"); }
+            function (body) { refuse((body && typeof body.detail === "string") ? body.detail : "请求失败，请稍后再试。"); },
+            function () { refuse("请求失败，请稍后再试。"); }
           );
         }
         var reader = res.body.getReader();
@@ -240,7 +311,7 @@
         function pump() {
           return reader.read().then(function (chunk) {
             if (chunk.done) {
-              if (!done) showError(target, "连接中断，请重试。");
+              if (!done) refuse("连接中断，请重试。");
               return;
             }
             buf += decoder.decode(chunk.value, { stream: true }).replace(/\r\n/g, "\n");
@@ -248,18 +319,20 @@
             while ((idx = buf.indexOf("\n\n")) >= 0) {
               var ev = parseEvent(buf.slice(0, idx));
               buf = buf.slice(idx + 2);
-              if (!ev) continue;
+              if (!ev || done) continue;
               if (ev.name === "token") {
+                show();
                 partial += String(ev.data.text || "");
                 target.textContent = partial;
                 scrollDown();
               } else if (ev.name === "answer") {
+                show();
                 done = true;
+                clearNotice();
                 history.push(q);
                 renderAnswer(target, q, ev.data);
               } else if (ev.name === "error") {
-                done = true;
-                showError(target, String(ev.data.message || "请求失败，请稍后再试。"));
+                refuse(String((ev.data && ev.data.message) || "请求失败，请稍后再试。"));
               }
             }
             return pump();
@@ -268,7 +341,7 @@
         return pump();
       })
       .catch(function () {
-        showError(target, "网络错误，请稍后再试。");
+        if (!done) refuse("网络错误，请稍后再试。");
       })
       .then(function () {
         setBusy(false);
@@ -278,40 +351,51 @@
 
   form.addEventListener("submit", function (ev) {
     ev.preventDefault();
-    ask(box.value);
+    ask(box.value, true);
   });
   box.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();
-      ask(box.value);
+      ask(box.value, true);
     }
   });
-  box.addEventListener("input", function () {
-    if (box.value.length > maxChars) box.value = box.value.slice(0, maxChars);
-  });
   Array.prototype.forEach.call(document.querySelectorAll("button.example"), function (btn) {
-    btn.addEventListener("click", function () { ask(btn.textContent); });
+    btn.addEventListener("click", function () { ask(btn.textContent, false); });
   });
   document.getElementById("new-chat").addEventListener("click", function () {
     if (busy) return;
     history = [];
     closePanel();
+    clearNotice();
     Array.prototype.slice.call(log.querySelectorAll(".msg")).forEach(function (n) { n.remove(); });
     var welcome = document.getElementById("welcome");
     if (welcome) welcome.hidden = false;
     box.focus();
   });
   document.getElementById("panel-close").addEventListener("click", closePanel);
-  document.addEventListener("keydown", function (ev) {
-    if (ev.key === "Escape" && !panel.hidden) closePanel();
-  });
 
-  // inside the widget's iframe: a close button that asks the host page to hide us
+  // Inside widget.js's frame (and only there): a × that closes the widget, Escape closes it too, and the
+  // widget may move the focus into the box. The widget answers our "ready" with a "hello"; a plain iframe
+  // never does, so it shows no × that would do nothing.
+  function closeWidget() {
+    if (host) window.parent.postMessage({ type: "park-qa-close" }, host);
+  }
+  document.getElementById("close-widget").addEventListener("click", closeWidget);
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    if (!panel.hidden) closePanel();
+    else closeWidget();
+  });
   if (window.parent !== window) {
-    var closeBtn = document.getElementById("close-widget");
-    closeBtn.hidden = false;
-    closeBtn.addEventListener("click", function () {
-      window.parent.postMessage({ type: "park-qa-close" }, "*");
+    window.addEventListener("message", function (ev) {
+      if (ev.source !== window.parent || !ev.data || typeof ev.data.type !== "string") return;
+      if (ev.data.type === "park-qa-hello") {
+        host = ev.origin;
+        document.getElementById("close-widget").hidden = false;
+      } else if (ev.data.type === "park-qa-focus" && host && ev.origin === host) {
+        box.focus();
+      }
     });
+    window.parent.postMessage({ type: "park-qa-ready" }, "*");
   }
 })();
