@@ -763,8 +763,9 @@ class Writer:
                     log.warning("could not remove the unfinished collection %s (%s); the next ingest will", name, exc)
         self.store._remove_artifacts(gen.id)
 
-    def collect_garbage(self) -> list[str]:
-        return self.store._collect_garbage()
+    def collect_garbage(self, now: float | None = None) -> list[str]:
+        """Remove abandoned builds, and replaced generations whose grace period is over at ``now``."""
+        return self.store._collect_garbage(now)
 
 
 __all__ = [

@@ -76,7 +76,8 @@ def test_ingest_ask_and_search_against_a_chroma_server(chroma_url: str, tmp_path
 
     report = ingest_paths(settings, progress=None)
     assert report.embedded == report.chunks > 0 and report.problems == []
-    assert not settings.index_dir.exists(), "with a Chroma server nothing is written under index_dir"
+    assert not (settings.index_dir / "chroma").exists(), "with a Chroma server the vectors live in the server"
+    assert [p.name for p in settings.index_dir.iterdir()] == ["generations"], "only the generation's artifacts"
 
     worker_a = Bot.open(settings)
     assert worker_a.info()["where"] == chroma_url
@@ -102,7 +103,9 @@ def test_ingest_ask_and_search_against_a_chroma_server(chroma_url: str, tmp_path
     worker_c = Bot.open(settings)
     assert worker_c.index.manifest["collection"] == update.collection
     assert all(p.source == FILE_001 for p in worker_c.search("坝坝会", 10))
-    assert chunk_collections(settings) == [update.collection]
+    assert chunk_collections(settings) == sorted([report.collection, update.collection]), (
+        "the replaced generation stays for its grace period"
+    )
 
 
 def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:
