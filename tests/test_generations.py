@@ -173,9 +173,8 @@ def test_second_writer_waits_for_the_first_and_then_sees_its_generation(settings
 def test_second_writer_gives_up_with_a_clear_message(settings) -> None:
     first = ingest(settings)
     impatient = settings.model_copy(update={"ingest_lock_timeout_s": 0})
-    with Store.open(settings).writer():
-        with pytest.raises(IndexLockedError) as err:
-            ingest(impatient, rebuild=True)
+    with Store.open(settings).writer(), pytest.raises(IndexLockedError) as err:
+        ingest(impatient, rebuild=True)
     line = err.value.one_line()
     assert "another ingest is writing the index" in line and "pid" in line and "nothing was changed" in line
     assert "\n" not in line
