@@ -22,6 +22,7 @@ from helpers import (
     Worker,
     chroma_server,
     chunk_collections,
+    chunk_ids,
     cli_env,
     copy_corpus,
     hash_settings,
@@ -186,7 +187,8 @@ def test_two_ingests_at_once_one_waits_and_nothing_is_lost(store_env: dict[str, 
     files = set(bot.index.manifest["files"])
     on_disk = {p.name for p in corpus.iterdir() if p.suffix in (".txt", ".md")}
     assert files == on_disk, "every file of both ingests is in the live generation"
-    assert any(p.source == NEW_FILE for p in bot.search(NEW_QUESTION, 3))
+    assert {c.id for c in bot.index.iter_chunks()} == set(chunk_ids(settings, [corpus])), "and every chunk"
+    assert any(p.source == NEW_FILE for p in bot.search("新材料中试基地", 10))
     assert len(chunk_collections(settings)) == 2, "the first ingest's generation, replaced, and the second's"
 
 
