@@ -333,12 +333,13 @@ def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
 
 
 _OPEN = r"""
-import json, resource, sys, time
+import json, sys, time
+import psutil
 from bot import Bot, Settings
 t0 = time.perf_counter()
 bot = Bot.open(Settings(**json.loads(sys.argv[1])))
 t1 = time.perf_counter()
-print(json.dumps({"open_ms": (t1 - t0) * 1000, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+print(json.dumps({"open_ms": (t1 - t0) * 1000, "rss_mb": psutil.Process().memory_info().rss / 2**20}))
 """
 
 
@@ -349,7 +350,7 @@ def bench_open_fresh(settings: Settings) -> dict[str, Any]:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {"error": f"open process failed: {tail}"}
     d = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_peak_rss_mb": round(d["maxrss_kb"] / 1024.0, 1)}
+    return {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
 
 
 # ---------------------------------------------------------------- the whole run

@@ -187,7 +187,8 @@ def _ingest_locked(
     t0: float,
 ) -> IngestReport:
     report = IngestReport()
-    report.collected += writer.collect_garbage()  # leftovers of killed ingests, generations past their grace
+    if old is not None:  # leftovers of killed ingests, generations past their grace (nothing to keep otherwise)
+        report.collected += writer.collect_garbage()
     chunks, load = _load(settings, path_list)  # read under the lock: the corpus as it is now
     report.files, report.articles, report.problems = len(load.files), len(load.articles), list(load.problems)
     if not chunks:
