@@ -225,7 +225,8 @@ def test_kill_9_mid_ingest_leaves_the_serving_generation_intact(store_env: dict[
         assert worker.health()["index"]["generation"] == serving
         assert "5亿元" in worker.ask("海创尚纬的注册资本是多少？")["answer"]
         settings = settings_of(env, tmp_path)
-        assert len(chunk_collections(settings)) == 2, "the live generation and the killed build"
+        killed = set(chunk_collections(settings)) - {f"chunks-{serving}"}
+        assert len(killed) == 1, "the live generation and the killed build"
 
         # the next ingest removes the leftovers (on a Chroma server it first takes over the dead lock record)
         (Path(env["BOT_CORPUS_DIR"]) / NEW_FILE).write_text(NEW_ARTICLE, encoding="utf-8")
@@ -235,8 +236,7 @@ def test_kill_9_mid_ingest_leaves_the_serving_generation_intact(store_env: dict[
         if server:
             assert "taking over the writer lock of a dead ingest" in again.stderr, again.stderr[-2000:]
         print(f"\nnext ingest after kill -9 finished in {time.monotonic() - t0:.1f} s")
-        cols = chunk_collections(settings)
-        assert len(cols) == 2 and f"chunks-{serving}" in cols, "leftovers gone; the replaced one in its grace"
+        assert not killed & set(chunk_collections(settings)), "the killed build's leftovers are gone"
         wait_for_new_article([worker], time.monotonic(), SWITCH_WITHIN_S)
     finally:
         worker.stop()
