@@ -156,8 +156,18 @@ def write_manifest(client: Any, manifest: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------------------------------- client
 
 
+#: chromadb keeps one "system" per path or server in a class-level dict without a lock; two threads
+#: creating clients at once can see a half-made entry (KeyError). Clients are made one at a time.
+_CLIENT_LOCK = threading.Lock()
+
+
 def make_client(settings: Settings, *, create: bool = False) -> Any:
     """A Chroma client for ``settings``: HTTP when ``chroma_url`` is set, else persistent under index_dir."""
+    with _CLIENT_LOCK:
+        return _make_client(settings, create)
+
+
+def _make_client(settings: Settings, create: bool) -> Any:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

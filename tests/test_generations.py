@@ -13,7 +13,16 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
-from helpers import CORPUS, FILE_000, FILE_001, chunk_collections, copy_corpus, hash_settings
+from helpers import (
+    CORPUS,
+    FILE_000,
+    FILE_001,
+    chunk_collections,
+    cli_env,
+    copy_corpus,
+    hash_settings,
+    start_cli,
+)
 
 from bot import Bot
 from bot.embeddings import get_embedder
@@ -183,23 +192,14 @@ def test_second_writer_gives_up_with_a_clear_message(settings) -> None:
 
 
 def test_several_processes_starting_at_once_build_the_index_once(settings) -> None:
-    bots: list[Bot] = []
-    errors: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            bots.append(Bot.open(settings, build_if_missing=True))
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors, errors
-    assert len({b.generation for b in bots}) == 1
-    assert len(chunk_collections(settings)) == 1
+    """Three ``bot ask`` processes (they build a missing index first) started together on an empty index."""
+    env = cli_env(settings.index_dir.parent, BOT_CORPUS_DIR=str(settings.corpus_dir))
+    procs = [start_cli(["ask", "--json", "海创尚纬的注册资本是多少?"], env, settings.index_dir.parent) for _ in range(3)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err[-2000:]
+        assert "5亿元" in json.loads(out)["answer"]
+    assert len(chunk_collections(settings)) == 1, "built once; the others waited for it or found it built"
 
 
 # --- no silent failures ----------------------------------------------------------------------------
