@@ -286,8 +286,10 @@ print(json.dumps({"t_start": t_start, "t_import": t_import, "t_open": t_open, "t
 """
 
 
-def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
-    """A fresh interpreter: import, open the (already built) index, answer one question."""
+def _fresh_process(
+    settings: Settings, code: str, *args: str
+) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run ``code`` in a fresh interpreter with ``settings`` as JSON in argv[1]: (process, wall ms, start)."""
     from .evaluate.runner import settings_dump
 
     cfg = settings_dump(settings)
@@ -302,14 +304,19 @@ def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
     env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     t0 = time.time()
     proc = subprocess.run(
-        [sys.executable, "-c", _COLD, json.dumps(cfg), question],
+        [sys.executable, "-c", code, json.dumps(cfg), *args],
         capture_output=True,
         text=True,
         env=env,
         timeout=600,
         check=False,
     )
-    total = (time.time() - t0) * 1000.0
+    return proc, (time.time() - t0) * 1000.0, t0
+
+
+def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
+    """A fresh interpreter: import, open the (already built) index, answer one question."""
+    proc, total, t0 = _fresh_process(settings, _COLD, question)
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {"error": f"cold-start process failed: {tail}", "total_ms": round(total, 1)}
@@ -323,6 +330,27 @@ def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
         "process_total_ms": round(total, 1),
         "peak_rss_mb": round(d["maxrss_kb"] / 1024.0, 1),
     }
+
+
+_OPEN = r"""
+import json, sys, time
+import psutil
+from bot import Bot, Settings
+t0 = time.perf_counter()
+bot = Bot.open(Settings(**json.loads(sys.argv[1])))
+t1 = time.perf_counter()
+print(json.dumps({"open_ms": (t1 - t0) * 1000, "rss_mb": psutil.Process().memory_info().rss / 2**20}))
+"""
+
+
+def bench_open_fresh(settings: Settings) -> dict[str, Any]:
+    """What a new worker pays: ``Bot.open`` in a fresh interpreter (after imports) on a built index."""
+    proc, _total, _t0 = _fresh_process(settings, _OPEN)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        return {"error": f"open process failed: {tail}"}
+    d = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
 
 
 # ---------------------------------------------------------------- the whole run
@@ -409,6 +437,7 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             "chunks": ing["chunks"],
             "embedder": ing["embedder"],
             "open_ms": round(open_syn_ms, 1),
+            **bench_open_fresh(s_syn),
             **bench_search(bot_syn, questions, opts.search_rounds),
         }
         rss["end"] = peak_rss_mb()
@@ -455,6 +484,14 @@ def render_bench(res: dict[str, Any]) -> str:
     ):
         x = res[key]
         rows.append((label, f"p50 {fmt(x['p50_ms'])} ms · p95 {fmt(x['p95_ms'])} ms · n={x['n']}"))
+    syn = res["search_synthetic"]
+    rows.append(
+        (
+            "open synthetic index",
+            f"{syn['chunks']} chunks: {fmt(syn['open_ms'])} ms in the bench process · "
+            f"{fmt(syn.get('open_fresh_ms'))} ms in a fresh worker process",
+        )
+    )
     c = res["cold_start"]
     if "error" in c:
         rows.append(("cold start", c["error"]))

@@ -7,7 +7,8 @@ BotError
 ├── IndexError_           the index cannot be used
 │   ├── IndexMissingError     no index built yet
 │   ├── IndexCorruptError     the index on disk cannot be opened
-│   └── EmbedderMismatchError the index was built with another embedder / chunk settings
+│   ├── EmbedderMismatchError the index was built with another embedder / chunk settings
+│   └── IndexLockedError      another ingest is writing the index
 ├── EmbedderError         unknown embedder name or a backend that cannot load
 └── LLMError              the LLM endpoint failed (the chain falls back to extractive answers)
 """
@@ -58,6 +59,12 @@ class EmbedderMismatchError(IndexError_):
     hint = "rebuild it with: bot ingest --rebuild"
 
 
+class IndexLockedError(IndexError_):
+    """Another ingest holds the writer lock of this index (or this one lost it)."""
+
+    hint = "try again when the other ingest has finished"
+
+
 class EmbedderError(BotError):
     """Unknown embedder name, or a backend whose package is missing."""
 
@@ -73,6 +80,7 @@ __all__ = [
     "EmbedderMismatchError",
     "IndexCorruptError",
     "IndexError_",
+    "IndexLockedError",
     "IndexMissingError",
     "InputError",
     "LLMError",

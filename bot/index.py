@@ -1,94 +1,39 @@
-"""The persistent Chroma index and its manifest.
+"""One generation of the index, open for reading: its chunk collection, answer units and artifacts.
 
-Layout: a small ``bot-pointer`` collection whose metadata names the live chunk collection and carries the
-manifest (embedder name and dimension, chunk settings, files, domain terms). Ingest builds a new
-``chunks-…`` collection and flips the pointer only when it is complete, so a failed or killed ingest leaves
-the previous index serving. Chroma's default embedding function is never used: vectors come from our
-embedders. Similarity = 1 - cosine distance, converted here and nowhere else.
-
-With ``settings.chroma_url`` the same layout lives in a Chroma server (``chroma run``) instead of
-``settings.index_dir``.
+The store (:mod:`bot.store`) owns the layout: a ``bot-pointer`` names the live generation; each generation
+has a ``chunks-<gen>`` collection (texts, metadata, vectors; its manifest in the collection metadata), a
+``units-<gen>`` collection (sentence vectors for the answerer) and artifact files. A generation never changes
+once published, so an open :class:`Index` stays valid until garbage collection, ``gc_grace_s`` after it was
+replaced. Chroma's default embedding function is never used: vectors come from our embedders.
+Similarity = 1 - cosine distance, converted here and nowhere else.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
+import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from .embeddings import embedder_dim, embedder_name
-from .errors import EmbedderMismatchError, IndexCorruptError, IndexError_, IndexMissingError
+from .errors import EmbedderMismatchError, IndexMissingError
 from .schema import Chunk
 from .settings import Settings
+from .store import (
+    CHUNKS_PREFIX,
+    FORMAT,
+    POINTER,
+    Store,
+    make_client,
+    unreachable,
+    where,
+    write_manifest,
+)
 
-POINTER = "bot-pointer"
-CHUNKS_PREFIX = "chunks-"
-FORMAT = 1
 _PAGE = 2000
-
-
-def make_client(settings: Settings, *, create: bool = False) -> Any:
-    """A Chroma client for ``settings``: HTTP when ``chroma_url`` is set, else persistent under index_dir."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_url:
-        url = urlparse(settings.chroma_url)
-        if not url.hostname:
-            raise IndexError_(f"BOT_CHROMA_URL '{settings.chroma_url}' is not a URL like http://127.0.0.1:8000")
-        try:
-            return chromadb.HttpClient(
-                host=url.hostname,
-                port=url.port or (443 if url.scheme == "https" else 8000),
-                ssl=url.scheme == "https",
-                settings=chroma_settings,
-            )
-        except Exception as exc:
-            raise IndexError_(
-                f"cannot reach the Chroma server at {settings.chroma_url}: {type(exc).__name__}",
-                hint="start it with: chroma run --host 127.0.0.1 --port 8000 --path index/chroma-server",
-            ) from exc
-    path = settings.index_dir / "chroma"
-    if not create and not path.exists():
-        raise IndexMissingError(f"no index at {settings.index_dir}")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-    except Exception as exc:
-        raise IndexCorruptError(f"the index at {settings.index_dir} cannot be opened: {type(exc).__name__}: {exc}") from exc
-
-
-def where(settings: Settings) -> str:
-    return settings.chroma_url or str(settings.index_dir)
-
-
-def read_manifest(client: Any) -> dict[str, Any] | None:
-    """The live manifest, or None when nothing was ever built here."""
-    try:
-        names = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
-    except Exception as exc:
-        raise IndexCorruptError(f"the index cannot be read: {type(exc).__name__}: {exc}") from exc
-    if POINTER not in names:
-        return None
-    try:
-        meta = client.get_collection(POINTER).metadata or {}
-        manifest = json.loads(meta["manifest"])
-        assert isinstance(manifest, dict) and manifest.get("collection")
-        return manifest
-    except Exception as exc:
-        raise IndexCorruptError(f"the index manifest is damaged: {type(exc).__name__}") from exc
-
-
-def write_manifest(client: Any, manifest: dict[str, Any]) -> None:
-    """Point the index at ``manifest['collection']``: the single switch that makes a new build live."""
-    meta = {"current": manifest["collection"], "manifest": json.dumps(manifest, ensure_ascii=False)}
-    pointer = client.get_or_create_collection(POINTER, embedding_function=None, metadata=meta)
-    pointer.modify(metadata=meta)
 
 
 def check_compatible(manifest: dict[str, Any], embedder: Embeddings, settings: Settings, place: str) -> None:
@@ -127,35 +72,47 @@ class StoredChunk:
 
 
 class Index:
-    """An open, live index: the chunk collection plus its manifest."""
+    """One open generation: its chunk collection, its answer units and its manifest."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings, client: Any, manifest: dict[str, Any]) -> None:
+    def __init__(self, settings: Settings, embedder: Embeddings, store: Store, manifest: dict[str, Any]) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.client = client
+        self.store = store
+        self.client = store.client
         self.manifest = manifest
-        try:
-            self.collection = client.get_collection(manifest["collection"])
-        except Exception as exc:
-            raise IndexCorruptError(
-                f"the index at {where(settings)} names collection {manifest['collection']} which is missing"
-            ) from exc
+        self.generation: str = manifest.get("generation") or str(manifest["collection"])[len(CHUNKS_PREFIX) :]
+        self.collection = store.get_collection(manifest["collection"])
+        units = manifest.get("units_collection")
+        self.units = store.get_collection(units) if units else None  # format 1 has no answer units
+        self._size: int | None = None
 
     @classmethod
-    def open(cls, settings: Settings, embedder: Embeddings) -> Index:
-        client = make_client(settings)
-        manifest = read_manifest(client)
+    def open(cls, settings: Settings, embedder: Embeddings, *, store: Store | None = None) -> Index:
+        """The generation the pointer names now."""
+        store = store or Store.open(settings)
+        manifest = store.read_manifest()
         if manifest is None:
             raise IndexMissingError(f"no index at {where(settings)}")
         check_compatible(manifest, embedder, settings, where(settings))
-        return cls(settings, embedder, client, manifest)
+        return cls(settings, embedder, store, manifest)
 
     @property
     def terms(self) -> list[str]:
         return list(self.manifest.get("terms", []))
 
     def count(self) -> int:
-        return int(self.collection.count())
+        """Chunks in the store (asks the store: a liveness check too)."""
+        try:
+            return int(self.collection.count())
+        except Exception as exc:
+            raise unreachable(self.settings, exc) from exc
+
+    @property
+    def size(self) -> int:
+        """Chunks in this generation (it never changes, so asked once)."""
+        if self._size is None:
+            self._size = self.count()
+        return self._size
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         offset = 0
@@ -170,29 +127,71 @@ class Index:
 
     def dense_search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first."""
-        if n <= 0 or self.count() == 0:
+        if n <= 0 or self.size == 0:
             return []
         vec = self.embedder.embed_query(query)
-        res = self.collection.query(query_embeddings=[vec], n_results=min(n, self.count()), include=["distances"])
+        res = self.collection.query(query_embeddings=[vec], n_results=min(n, self.size), include=["distances"])
         ids = res["ids"][0]
         dists = (res.get("distances") or [[1.0] * len(ids)])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=False)]
+
+    def unit_vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of answer units (ids from :func:`bot.text.unit_id`); ids not stored are absent.
+
+        One lookup by id in the generation's units collection: cheap for the few dozen units of a request,
+        and nothing is held in memory between calls."""
+        if self.units is None or not ids:
+            return {}
+        wanted = list(dict.fromkeys(ids))
+        try:
+            got = self.units.get(ids=wanted, include=["embeddings"])
+        except Exception as exc:
+            raise unreachable(self.settings, exc) from exc
+        vecs = got.get("embeddings")
+        if vecs is None:
+            return {}
+        return {uid: np.asarray(v, dtype=np.float32) for uid, v in zip(got["ids"], vecs, strict=True)}
+
+    def unit_count(self) -> int:
+        if self.units is None:
+            return 0
+        try:
+            return int(self.units.count())
+        except Exception as exc:
+            raise unreachable(self.settings, exc) from exc
+
+    def artifact(self, name: str, build: Callable[[Path], None]) -> Path:
+        """Directory of this generation's artifact ``name``; ``build(directory)`` makes it when it is missing."""
+        return self.store.artifact(self.generation, name, build)
 
     def describe(self) -> dict[str, Any]:
         m = self.manifest
         return {
             "where": where(self.settings),
+            "generation": self.generation,
             "collection": m.get("collection"),
             "embedder": m.get("embedder"),
             "dim": m.get("dim"),
             "chunk_chars": m.get("chunk_chars"),
             "overlap_chars": m.get("overlap_chars"),
             "chunks": self.count(),
+            "units": self.unit_count(),
             "files": len(m.get("files", {})),
             "articles": m.get("n_articles"),
             "terms": len(m.get("terms", [])),
             "built_at": m.get("built_at"),
+            "format": m.get("format"),
         }
 
 
-__all__ = ["Index", "StoredChunk", "check_compatible", "make_client", "read_manifest", "write_manifest"]
+__all__ = [
+    "CHUNKS_PREFIX",
+    "FORMAT",
+    "POINTER",
+    "Index",
+    "StoredChunk",
+    "check_compatible",
+    "chunk_metadata",
+    "make_client",
+    "write_manifest",
+]

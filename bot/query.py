@@ -86,6 +86,17 @@ class TypoFixer:
             key = "|".join(_pinyin(c) for c in w)
             self._by_len.setdefault(len(w), {}).setdefault(key, []).append(w)
 
+    def to_table(self) -> dict[str, dict[str, list[str]]]:
+        """The pinyin table (JSON-safe), saved with an index generation so opening it skips the pinyin pass."""
+        return {str(n): {k: sorted(ws) for k, ws in t.items()} for n, t in sorted(self._by_len.items())}
+
+    @classmethod
+    def from_table(cls, table: dict[str, dict[str, list[str]]]) -> TypoFixer:
+        fixer = cls(())
+        fixer._by_len = {int(n): {k: list(ws) for k, ws in t.items()} for n, t in table.items()}
+        fixer._vocab = {w for t in fixer._by_len.values() for ws in t.values() for w in ws}
+        return fixer
+
     def fix(self, text: str) -> str:
         if not self._vocab:
             return text

@@ -2,16 +2,26 @@
 
 The keyword side uses jieba's search mode with the index's domain dictionary loaded into a private
 tokenizer (no global jieba state), so names like 海创尚纬 stay whole and their parts still match.
+
+What would cost every serving process tens of seconds at start (tokenising every chunk for BM25, the typo
+table, the chunk table) is computed once per index generation and saved with it (:func:`prepare_search`,
+an artifact of the generation); :meth:`HybridSearcher.from_index` only loads it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import math
 import re
 import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
 
 from .index import Index, StoredChunk
 from .query import TypoFixer, normalize_query
@@ -30,16 +40,30 @@ class Tokenizer:
     """jieba search-mode tokens, lower-cased, without punctuation and stopwords."""
 
     _init_lock = threading.Lock()
+    _base: tuple[dict[str, int], int] | None = None  # jieba's default dictionary, loaded once per process
 
     def __init__(self, terms: Iterable[str] = ()) -> None:
         import jieba
 
-        jieba.setLogLevel(logging.WARNING)
         self._jieba = jieba.Tokenizer()
-        with self._init_lock:
-            self._jieba.initialize()
+        freq, total = self._base_dictionary()
+        # a private copy of the default dictionary (a new index generation gets a new tokenizer: copying
+        # the loaded dictionary takes milliseconds, loading it again from disk seconds)
+        self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
         for t in terms:
             self._jieba.add_word(t, freq=max(2000, 500 * len(t)))
+
+    @classmethod
+    def _base_dictionary(cls) -> tuple[dict[str, int], int]:
+        import jieba
+
+        with cls._init_lock:
+            if cls._base is None:
+                jieba.setLogLevel(logging.WARNING)
+                base = jieba.Tokenizer()
+                base.initialize()
+                cls._base = (base.FREQ, base.total)
+            return cls._base
 
     def tokens(self, text: str) -> list[str]:
         out = []
@@ -54,52 +78,193 @@ class Tokenizer:
         return [w for w in self._jieba.cut(text, HMM=hmm) if w.strip()]
 
 
+class SparseScorer(Protocol):
+    """The keyword side as :class:`HybridSearcher` sees it. Today :class:`BM25`; another engine (bm25s,
+    tantivy, SQLite FTS5) can stand behind the same four members and save itself with the generation."""
+
+    @property
+    def idf(self) -> Mapping[str, float]: ...
+
+    def vocabulary(self) -> Iterable[str]: ...
+
+    def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]: ...
+
+    def save(self, directory: Path) -> None: ...
+
+
 class BM25:
-    def __init__(self, docs: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    """Okapi BM25 over compressed postings (numpy, one row per term): built at ingest, saved with the
+    generation, loaded by every serving process in milliseconds."""
+
+    def __init__(
+        self,
+        vocab: Sequence[str],
+        lengths: np.ndarray,
+        indptr: np.ndarray,
+        doc_ids: np.ndarray,
+        tfs: np.ndarray,
+        k1: float = 1.2,
+        b: float = 0.75,
+    ) -> None:
         self.k1, self.b = k1, b
-        self.n = len(docs)
-        self.lengths = [len(d) for d in docs]
-        self.avgdl = (sum(self.lengths) / self.n) if self.n else 1.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.vocab = list(vocab)
+        self.lengths = lengths.astype(np.float64)
+        self.indptr, self.doc_ids, self.tfs = indptr, doc_ids, tfs
+        self.n = len(lengths)
+        self.avgdl = float(self.lengths.sum() / self.n) if self.n else 1.0
+        self._tid = {t: i for i, t in enumerate(self.vocab)}
+        dfs = np.diff(indptr).tolist()
+        self._idf_list = [math.log(1 + (self.n - df + 0.5) / (df + 0.5)) for df in dfs]
+        self.idf: dict[str, float] = dict(zip(self.vocab, self._idf_list, strict=True))
+
+    @classmethod
+    def from_docs(cls, docs: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
+        tid: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[int] = []
         for i, d in enumerate(docs):
             for tok, tf in Counter(d).items():
-                self.postings[tok].append((i, tf))
-        self.idf = {
-            t: math.log(1 + (self.n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()
-        }
+                rows.append(tid.setdefault(tok, len(tid)))
+                cols.append(i)
+                vals.append(tf)
+        vocab = sorted(tid)
+        remap = np.empty(len(tid), dtype=np.int64)
+        for new, tok in enumerate(vocab):
+            remap[tid[tok]] = new
+        r = remap[np.asarray(rows, dtype=np.int64)] if rows else np.zeros(0, dtype=np.int64)
+        c = np.asarray(cols, dtype=np.int32)
+        v = np.asarray(vals, dtype=np.int32)
+        order = np.lexsort((c, r))
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r, minlength=len(vocab)), out=indptr[1:])
+        lengths = np.asarray([len(d) for d in docs], dtype=np.int32)
+        return cls(vocab, lengths, indptr, c[order], v[order], k1, b)
+
+    # -- persisted with the generation ---------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "lengths.npy", self.lengths.astype(np.int32))
+        np.save(directory / "indptr.npy", self.indptr)
+        np.save(directory / "doc_ids.npy", self.doc_ids)
+        np.save(directory / "tfs.npy", self.tfs)
+        params = {"k1": self.k1, "b": self.b, "vocab": self.vocab}
+        (directory / "bm25.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path) -> BM25:
+        params = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
+        lengths, indptr, doc_ids, tfs = (
+            np.load(directory / f"{n}.npy", allow_pickle=False) for n in ("lengths", "indptr", "doc_ids", "tfs")
+        )
+        return cls(params["vocab"], lengths, indptr, doc_ids, tfs, k1=float(params["k1"]), b=float(params["b"]))
+
+    # -- scoring ------------------------------------------------------------------------------------
+    def vocabulary(self) -> Iterable[str]:
+        return self.vocab
+
+    def _accumulate(self, query_tokens: Iterable[str]) -> np.ndarray:
+        acc = np.zeros(self.n, dtype=np.float64)
+        k1, b = self.k1, self.b
+        for tok in dict.fromkeys(query_tokens):
+            t = self._tid.get(tok)
+            if t is None:
+                continue
+            lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
+            docs = self.doc_ids[lo:hi]
+            tf = self.tfs[lo:hi].astype(np.float64)
+            norm = tf + k1 * (1 - b + b * self.lengths[docs] / self.avgdl)
+            acc[docs] += self._idf_list[t] * tf * (k1 + 1) / norm
+        return acc
+
+    def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]:
+        """The ``n`` best (chunk position, score), best first; only chunks sharing a token with the query."""
+        acc = self._accumulate(query_tokens)
+        hits = np.flatnonzero(acc)
+        if n < len(hits):
+            hits = hits[np.argpartition(-acc[hits], n - 1)[:n]]
+        hits = hits[np.lexsort((hits, -acc[hits]))]
+        return [(int(i), float(acc[i])) for i in hits]
 
     def scores(self, query_tokens: Iterable[str]) -> dict[int, float]:
-        acc: dict[int, float] = defaultdict(float)
-        for tok in set(query_tokens):
-            idf = self.idf.get(tok)
-            if idf is None:
-                continue
-            for i, tf in self.postings[tok]:
-                norm = tf + self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avgdl)
-                acc[i] += idf * tf * (self.k1 + 1) / norm
-        return acc
+        """Every chunk sharing a token with the query → its score."""
+        acc = self._accumulate(query_tokens)
+        return {int(i): float(acc[i]) for i in np.flatnonzero(acc)}
+
+
+def _search_fingerprint() -> str:
+    """What the saved search tables depend on besides the generation: tokenizer and scorer code, stop words,
+    the thesaurus keys (jieba dictionary entries). A change builds fresh tables instead of reusing stale ones."""
+    import jieba
+
+    key = json.dumps(
+        [SEARCH_TABLES_VERSION, jieba.__version__, sorted(STOPWORDS), sorted(THESAURUS)], ensure_ascii=False
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+#: bump when the saved search tables change shape or meaning
+SEARCH_TABLES_VERSION = 1
+
+
+def search_artifact_name() -> str:
+    return f"search-{_search_fingerprint()}"
+
+
+def build_search_tables(index: Index, directory: Path) -> None:
+    """Everything a searcher needs besides the Chroma collection, computed once per generation: the chunk
+    table, BM25 postings over jieba tokens and the typo-repair table."""
+    chunks = list(index.iter_chunks())
+    tokenizer = Tokenizer([*index.terms, *THESAURUS])
+    bm25 = BM25.from_docs([tokenizer.tokens(HybridSearcher.keyword_text(c)) for c in chunks])
+    bm25.save(directory / "bm25")
+    fixer = TypoFixer(set(index.terms) | {t for t in bm25.vocabulary() if len(t) >= 3})
+    table = {"ids": [c.id for c in chunks], "texts": [c.text for c in chunks], "metas": [c.meta for c in chunks]}
+    (directory / "chunks.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    (directory / "typo.json").write_text(json.dumps(fixer.to_table(), ensure_ascii=False), encoding="utf-8")
+
+
+def prepare_search(index: Index) -> str:
+    """Build the search tables of ``index``'s generation (ingest does this before publishing it)."""
+    name = search_artifact_name()
+    index.artifact(name, lambda d: build_search_tables(index, d))
+    return name
 
 
 class HybridSearcher:
-    """Search over one open index. Built once per process; ``search`` is thread-safe."""
+    """Search over one open index generation. Built once per generation; ``search`` is thread-safe."""
 
-    def __init__(self, index: Index, settings: Settings, chunks: list[StoredChunk]) -> None:
+    def __init__(
+        self,
+        index: Index,
+        settings: Settings,
+        chunks: list[StoredChunk],
+        sparse: SparseScorer,
+        fixer: TypoFixer,
+    ) -> None:
         self.index = index
         self.settings = settings
         self.chunks = chunks
         self.by_id = {c.id: i for i, c in enumerate(chunks)}
         self.tokenizer = Tokenizer([*index.terms, *THESAURUS])
-        self.bm25 = BM25([self.tokenizer.tokens(self._keyword_text(c)) for c in chunks])
-        # typo repair vocabulary: the domain terms plus the corpus words of 3+ characters (already tokenised)
-        vocab = set(index.terms) | {t for t in self.bm25.postings if len(t) >= 3}
-        self.fixer = TypoFixer(vocab)
+        self.bm25: SparseScorer = sparse
+        self.fixer = fixer
 
     @classmethod
     def from_index(cls, index: Index, settings: Settings) -> HybridSearcher:
-        return cls(index, settings, list(index.iter_chunks()))
+        """Open the generation's saved search tables (building them once if this generation has none)."""
+        name = search_artifact_name()
+        path = index.artifact(name, lambda d: build_search_tables(index, d))
+        table = json.loads((path / "chunks.json").read_text(encoding="utf-8"))
+        chunks = [
+            StoredChunk(cid, text, meta)
+            for cid, text, meta in zip(table["ids"], table["texts"], table["metas"], strict=True)
+        ]
+        fixer = TypoFixer.from_table(json.loads((path / "typo.json").read_text(encoding="utf-8")))
+        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer)
 
     @staticmethod
-    def _keyword_text(c: StoredChunk) -> str:
+    def keyword_text(c: StoredChunk) -> str:
         return f"{c.meta.get('title', '')} {c.meta.get('section', '')}\n{c.text}"
 
     def normalize(self, query: str) -> str:
@@ -137,10 +302,10 @@ class HybridSearcher:
         dense: list[tuple[int, float]] = []
         if fusion in ("rrf", "dense"):
             dense = [(self.by_id[cid], s) for cid, s in self.index.dense_search(q, depth) if cid in self.by_id]
-        bm_scores: dict[int, float] = {}
+        bm_ranked: list[tuple[int, float]] = []
         if fusion in ("rrf", "bm25"):
-            bm_scores = self.bm25.scores(self.query_tokens(q))
-        bm_ranked = sorted(bm_scores.items(), key=lambda kv: -kv[1])[:depth]
+            bm_ranked = self.bm25.top(self.query_tokens(q), depth)
+        bm_scores = dict(bm_ranked)
         dense_map = dict(dense)
         fused: dict[int, float] = defaultdict(float)
         rk = self.settings.rrf_k
@@ -177,4 +342,4 @@ class HybridSearcher:
         return toks
 
 
-__all__ = ["BM25", "HybridSearcher", "Tokenizer"]
+__all__ = ["BM25", "HybridSearcher", "SparseScorer", "Tokenizer", "prepare_search", "search_artifact_name"]

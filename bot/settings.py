@@ -67,6 +67,20 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=500, ge=1)
     max_history_turns: int = Field(default=8, ge=0)
 
+    # live updates (generations of the index)
+    reload_check_s: float = Field(
+        default=2.0, ge=0, description="how often a serving process looks for a new index generation; 0: never"
+    )
+    gc_grace_s: float = Field(
+        default=300.0, ge=0, description="a replaced index generation is deleted this long after the switch"
+    )
+    ingest_lock_timeout_s: float = Field(
+        default=120.0, ge=0, description="how long an ingest waits for another one writing the same index"
+    )
+    ingest_lock_stale_s: float = Field(
+        default=60.0, ge=3, description="Chroma server: a writer lock record without heartbeat this long is dead"
+    )
+
     # serving
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)

@@ -3,16 +3,19 @@ second worker seeing the same index. Skipped when the server cannot start here w
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import FILE_000, FILE_001, chunk_collections, copy_corpus, free_port, hash_settings
+from helpers import (
+    FILE_000,
+    FILE_001,
+    chroma_server,
+    chunk_collections,
+    copy_corpus,
+    free_port,
+    hash_settings,
+)
 
 from bot import Bot
 from bot.errors import BotError, IndexMissingError
@@ -21,51 +24,10 @@ from bot.ingest import ingest_paths
 pytestmark = pytest.mark.slow
 
 
-def chroma_exe() -> str | None:
-    here = Path(sys.executable).parent / "chroma"
-    return str(here) if here.exists() else shutil.which("chroma")
-
-
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    exe = chroma_exe()
-    if exe is None:
-        pytest.skip("the chroma CLI is not installed")
-    tmp = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = open(tmp / "server.log", "wb")  # noqa: SIM115 - closed in teardown
-    proc = subprocess.Popen(
-        [exe, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp / "data")],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.skip(
-                    f"chroma run exited with {proc.returncode}: {(tmp / 'server.log').read_text()[-500:]}"
-                )
-            try:
-                with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.skip("chroma run did not answer its heartbeat within 30 s")
-            time.sleep(0.3)
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 def test_ingest_ask_and_search_against_a_chroma_server(chroma_url: str, tmp_path: Path) -> None:
@@ -76,7 +38,8 @@ def test_ingest_ask_and_search_against_a_chroma_server(chroma_url: str, tmp_path
 
     report = ingest_paths(settings, progress=None)
     assert report.embedded == report.chunks > 0 and report.problems == []
-    assert not settings.index_dir.exists(), "with a Chroma server nothing is written under index_dir"
+    assert not (settings.index_dir / "chroma").exists(), "with a Chroma server the vectors live in the server"
+    assert [p.name for p in settings.index_dir.iterdir()] == ["generations"], "only the generation's artifacts"
 
     worker_a = Bot.open(settings)
     assert worker_a.info()["where"] == chroma_url
@@ -102,7 +65,9 @@ def test_ingest_ask_and_search_against_a_chroma_server(chroma_url: str, tmp_path
     worker_c = Bot.open(settings)
     assert worker_c.index.manifest["collection"] == update.collection
     assert all(p.source == FILE_001 for p in worker_c.search("坝坝会", 10))
-    assert chunk_collections(settings) == [update.collection]
+    assert chunk_collections(settings) == sorted([report.collection, update.collection]), (
+        "the replaced generation stays for its grace period"
+    )
 
 
 def test_unreachable_server_is_a_one_line_error(tmp_path: Path) -> None:

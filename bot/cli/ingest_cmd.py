@@ -16,12 +16,22 @@ from ._common import index_option, load_settings
 @index_option
 def ingest(paths: tuple[Path, ...], rebuild: bool, chunk_chars: int | None, overlap_chars: int | None,
            quiet: bool, index_dir: Path | None, embedder: str | None) -> None:
-    """Build or update the index from PATHS (default: the corpus directory)."""
+    """Build or update the index from PATHS (default: the corpus directory).
+
+    Safe while the chat is serving: a new index generation is built beside the live one and switched to
+    when complete; serving processes pick it up within BOT_RELOAD_CHECK_S. One ingest at a time: a second
+    one waits for the first (up to BOT_INGEST_LOCK_TIMEOUT_S)."""
     from ..ingest import _tqdm_progress, ingest_paths
 
     settings = load_settings(index_dir=index_dir, embedder=embedder, chunk_chars=chunk_chars,
                              overlap_chars=overlap_chars)
-    report = ingest_paths(settings, list(paths) or None, rebuild=rebuild, progress=None if quiet else _tqdm_progress)
+    report = ingest_paths(
+        settings,
+        list(paths) or None,
+        rebuild=rebuild,
+        progress=None if quiet else _tqdm_progress,
+        on_wait=lambda message: click.echo(f"note: {message}", err=True),
+    )
     for problem in report.problems:
         click.echo(f"warning: {problem}", err=True)
     click.echo(report.summary())

@@ -107,6 +107,7 @@ def create_app(bot: BotLike, settings: Settings) -> FastAPI:
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> None:
     """Open the bot (building the index on first run) and serve the app with uvicorn until interrupted."""
+    import logging
     import sys
 
     import uvicorn
@@ -115,14 +116,24 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
 
     settings = settings.model_copy(update={"host": host or settings.host, "port": port or settings.port})
     host, port = settings.host, settings.port
+    bot_log = logging.getLogger("bot")
+    if not bot_log.handlers:  # index switches and problems of this process go to stderr with uvicorn's lines
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s:     %(name)s: %(message)s"))
+        bot_log.addHandler(handler)
+        bot_log.setLevel(logging.INFO)
     print("园区问答: opening the index (built from the corpus on first run, this can take a minute)…", file=sys.stderr)
-    bot = Bot.open(settings, build_if_missing=True)
+    bot = Bot.open(settings, build_if_missing=True)  # built here, once, before serving; never per request
     bot.warm_up()
+    bot.watch()  # new index generations (bot ingest) are picked up without a restart
     app = create_app(bot, settings)
     print(f"园区问答: chat at http://{host}:{port}/  ·  API docs at http://{host}:{port}/docs", file=sys.stderr)
     access = f"{len(settings.api_keys)} API key(s)" if settings.api_keys else "no BOT_API_KEYS: this machine only"
     print(f"园区问答: OpenAI-compatible base URL http://{host}:{port}/v1 ({access})", file=sys.stderr)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+    finally:
+        bot.close()
 
 
 __all__ = ["create_app", "serve"]

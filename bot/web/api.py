@@ -45,7 +45,7 @@ METHOD_MESSAGE = "该接口不支持这种请求方法。"
 BAD_CONTENT_TYPE_MESSAGE = "请以 JSON 发送请求（Content-Type: application/json）。"
 
 #: index facts safe to show anyone (no paths, no server URLs)
-HEALTH_INDEX_KEYS = ("embedder", "chunks", "files", "articles", "built_at")
+HEALTH_INDEX_KEYS = ("embedder", "chunks", "files", "articles", "built_at", "generation")
 
 
 class AskRequest(BaseModel):
