@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], None]
 
+#: asked when no question file is given and the site profile has no example questions
 FALLBACK_QUESTIONS: list[tuple[str, list[str]]] = [
-    ("海创尚纬的注册资本是多少?", []),
-    ("乐山高新区2023年营业收入是多少?", []),
-    ("创智谷孵化器有多大面积?", []),
-    ("它是什么时候开园的?", ["高新·创智谷孵化器有多大面积?"]),
+    ("园区去年的产值有多大?", []),
+    ("园区有哪些主导产业?", []),
+    ("它有多少员工?", ["园区有哪些重点企业?"]),
 ]
 
 
@@ -145,7 +145,6 @@ def load_questions(path: Path | None, limit: int | None) -> list[tuple[str, list
 
 # ---------------------------------------------------------------- synthetic corpus
 
-_ENTITIES = ("海创尚纬", "阳昇质结", "创智谷", "宝德", "硅研院", "民主村", "金口河", "五通桥", "夹江", "犍为")
 _NAME_A = "华蜀嘉峨岷凌青沫锦天川瑞晶泰宏信云启明远丰"
 _NAME_B = ("硅材", "光能", "新材", "电子", "智造", "能源", "科技", "数据", "精工", "医疗", "环保", "储能")
 _TOPICS = ("项目签约", "产业发展", "营商环境", "科技创新", "园区建设", "招商引资", "人才引育", "绿色转型")
@@ -168,7 +167,7 @@ def _name(rng: random.Random) -> str:
     return rng.choice(_NAME_A) + rng.choice(_NAME_A) + rng.choice(_NAME_B)
 
 
-def _vary(sentence: str, rng: random.Random, names: Sequence[str]) -> str:
+def _vary(sentence: str, rng: random.Random, names: Sequence[str], entities: Sequence[str]) -> str:
     s = re.sub(
         r"\d+",
         lambda m: str(
@@ -176,7 +175,7 @@ def _vary(sentence: str, rng: random.Random, names: Sequence[str]) -> str:
         ),
         sentence,
     )
-    for ent in _ENTITIES:
+    for ent in entities:
         if ent in s:
             s = s.replace(ent, rng.choice(names))
     return s
@@ -189,9 +188,12 @@ def write_synthetic_corpus(
     would cut at least ``target_chunks`` chunks from them. Returns counts."""
     from .chunks import chunk_article
     from .corpus import load_corpus
+    from .lexicon import extract_terms
 
     rng = random.Random(seed)
-    sents = _corpus_sentences(corpus_dir) or ["乐山高新区2024年新签约项目12个,总投资约35亿元。"]
+    sents = _corpus_sentences(corpus_dir) or ["园区2024年新签约项目12个,总投资约35亿元。"]
+    # the corpus's own names (as the lexicon finds them) are swapped for invented ones
+    entities = sorted((t for t in extract_terms(sents) if len(t) >= 3), key=len, reverse=True)[:200]
     out_dir.mkdir(parents=True, exist_ok=True)
     step = max(1, chunk_chars - overlap_chars)
     est_chars = int(target_chunks * step * 1.1)
@@ -204,7 +206,7 @@ def write_synthetic_corpus(
             title = f"{names[0]}{rng.choice(_TOPICS)}取得新进展"
             paras = []
             for _ in range(rng.randint(4, 9)):
-                paras.append("".join(_vary(rng.choice(sents), rng, names) for _ in range(rng.randint(2, 5))))
+                paras.append("".join(_vary(rng.choice(sents), rng, names, entities) for _ in range(rng.randint(2, 5))))
             body = f"# {title}\n\n" + "\n\n".join(paras) + "\n"
             (out_dir / f"syn_{n:05d}.txt").write_text(body, encoding="utf-8")
             chars += len(body)

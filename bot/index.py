@@ -127,10 +127,15 @@ class Index:
 
     def dense_search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first."""
+        return self.dense_search_vector(self.embedder.embed_query(query), n)
+
+    def dense_search_vector(self, vec: Sequence[float] | Any, n: int) -> list[tuple[str, float]]:
+        """Like :meth:`dense_search` for a query already embedded (by this index's embedder)."""
         if n <= 0 or self.size == 0:
             return []
-        vec = self.embedder.embed_query(query)
-        res = self.collection.query(query_embeddings=[vec], n_results=min(n, self.size), include=["distances"])
+        res = self.collection.query(
+            query_embeddings=[list(map(float, vec))], n_results=min(n, self.size), include=["distances"]
+        )
         ids = res["ids"][0]
         dists = (res.get("distances") or [[1.0] * len(ids)])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=False)]

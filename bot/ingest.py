@@ -199,7 +199,9 @@ def _ingest_locked(
     units = article_units(load.articles)
     report.chunks, report.units = len(chunks), len(units)
     old_chunks, old_units = _previous(store, old, emb, settings, rebuild)
-    terms = extract_terms([a.title for a in load.articles] + [a.text for a in load.articles])
+    terms = extract_terms(
+        [a.title for a in load.articles] + [a.text for a in load.articles] + [c for a in load.articles for c in a.captions]
+    )
     files: dict[str, str] = load.files
     old_ids = _stored_ids(old_chunks, settings) if old_chunks is not None else set()
     old_unit_ids = _stored_ids(old_units, settings) if old_units is not None else set()
