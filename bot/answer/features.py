@@ -175,7 +175,7 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
         # without knowing it (a company the articles never mention is still the thing asked about)
         entity = stats.is_name(wl) or (pos in _NAME_POS and not stats.is_general_word(wl))
         # X的Y: the possessor is the thing asked about (孵化器的注册资本), whatever kind of word it is
-        possessor = i + 1 < len(words) and words[i + 1] == "的" and not pos.startswith(_NOT_FOCUS_POS + ("v", "a"))
+        possessor = i + 1 < len(words) and words[i + 1] == "的" and not pos.startswith((*_NOT_FOCUS_POS, "v", "a"))
         subject = (entity or possessor) and not site and len(wl) >= 2 and pos not in ("m", "t")
         focus = (
             any(0 < abs(i - j) <= _FOCUS_REACH for j in qword_at)
