@@ -79,6 +79,8 @@ FEATURES: tuple[str, ...] = (
     "attr_cov",
     "joint_sty",
     "joint_all",
+    "complete",
+    "known_miss",
 )
 
 #: question-level features (of the ranked candidates): is the best unit an answer at all?
@@ -93,6 +95,12 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "max_focus",
     "max_joint_all",
     "max_attr_conflict",
+    "top_complete",
+    "max_complete",
+    "top_type_strict",
+    "top_subj_ctx",
+    "top_known_miss",
+    "min_known_miss",
     "oov",
     "english",
     "no_evidence",
@@ -108,6 +116,7 @@ _REASON = re.compile(r"通过|依托|实施|推行|推进|推动|加强|加快|�
 _LIST_SEP = re.compile(r"[、；;]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _FOCUS_REACH = 2
+_QUESTION_REACH = 5  # the best units the question model looks at for one that holds every aspect
 
 
 @dataclass(frozen=True)
@@ -397,6 +406,10 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     subject_texts = {t.text for t in subjects}
     attributes = [t for t in terms if not t.subject and not t.site]
     question_terms = {t.text for t in terms}
+    # the words of the thing asked about and of the attribute that the articles do use somewhere: a unit that
+    # answers is expected to carry them (a colloquial word the corpus never uses says nothing either way)
+    known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
+    known_weight = sum(t.weight for t in known)
     for c, d, fd in zip(out, dense, focus_dense, strict=True):
         p = passages[c.passage]
         context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
@@ -416,6 +429,11 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         f = c.features
         f["dense"] = float(d)
         f["dense_gap"] = float(d) - best_dense
+        f["known_miss"] = (
+            sum(t.weight for t in known if matcher.credit(t.text, both, partial=False) < 0.5) / known_weight
+            if known_weight > 0
+            else 0.0
+        )
         f["cov"] = _coverage(terms, c.text, matcher)
         f["cov_ctx"] = _coverage(terms, both, matcher)
         f["focus"] = _coverage(focus, c.text, matcher) if focus else 0.0
@@ -458,6 +476,14 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         f["joint_sty"] = min(subj_c if subjects else 1.0, strict if strict_kind else 1.0, year_ok)
         f["joint_all"] = min(f["joint_sty"], f["attr_cov"])
         f["min_aspect"] = min(subj_c if subjects else 1.0, f["focus_ctx"] if focus else 1.0, year_ok)
+        # every aspect of the question at once: the thing asked about (here or just before), the attribute
+        # asked for, the kind of answer, the year
+        f["complete"] = float(
+            (not subjects or subj_c >= 0.5)
+            and (not focus or f["focus_ctx"] >= 0.5)
+            and (strict >= 1.0 or not strict_kind)
+            and year_ok >= 1.0
+        )
     for name, feature in (("dense_rank", "dense"), ("cov_rank", "cov")):
         values = [c.features[feature] for c in out]
         order = sorted(range(len(out)), key=values.__getitem__, reverse=True)
@@ -509,6 +535,12 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["max_joint_all"] = max(c.features["joint_all"] for c in ranked)
     # the asked-for attribute is there, but said of another named thing (another company's 注册资本)
     f["max_attr_conflict"] = max(min(c.features["attr_cov"], c.features["conflict"]) for c in ranked)
+    f["top_complete"] = top["complete"]
+    f["max_complete"] = max(c.features["complete"] for c in ranked[:_QUESTION_REACH])
+    f["top_type_strict"] = top["type_strict"]
+    f["top_subj_ctx"] = top["subj_ctx"] if top["has_subj"] else 1.0
+    f["top_known_miss"] = top["known_miss"]
+    f["min_known_miss"] = min(c.features["known_miss"] for c in ranked[:_QUESTION_REACH])
     return f
 
 

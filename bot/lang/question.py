@@ -50,8 +50,9 @@ _FAMILY_WORDS = (
     ("area", ("面积", "多大", "亩", "平方")),
     ("people", ("人", "员工", "就业", "岗位", "职工", "工人", "人才", "people", "jobs", "employees")),
     ("duration", ("多久", "多长时间", "几天", "工作日", "how long")),
-    ("power", ("产能", "装机", "GW", "MW", "瓦")),
-    ("weight", ("吨", "产量")),
+    ("power", ("装机", "GW", "MW", "瓦")),
+    ("weight", ("吨",)),
+    # 产能/产量 (capacity, output) take any unit of quantity (吨, GW, 只, 台, 万平方米): no family of their own
 )
 
 
