@@ -387,7 +387,7 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
         }
 
         phase("ingest_corpus", f"ingest: corpus {s.corpus_dir} with embedder {s.embedder} ...")
-        emb = get_embedder(s.embedder)
+        emb = get_embedder(s.embedder, s.cache_dir)
         out["ingest_corpus"] = bench_ingest(s, [s.corpus_dir], emb)
         rss["after_ingest_corpus"] = peak_rss_mb()
 
@@ -418,7 +418,7 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             s.corpus_dir, tmp / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
         )
         s_syn = s.model_copy(update={"index_dir": tmp / "index_syn", "embedder": opts.synthetic_embedder})
-        syn_emb = get_embedder(opts.synthetic_embedder)
+        syn_emb = get_embedder(opts.synthetic_embedder, s.cache_dir)
         ing = bench_ingest(s_syn, [tmp / "synthetic"], syn_emb)
         ing.update(
             {"target_chunks": opts.synthetic_chunks, **{k: v for k, v in syn.items() if k != "articles"}}

@@ -9,11 +9,15 @@ import itertools
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from pathlib import Path
+
 from ..errors import EmbedderError
 from . import register
 
 
 class HashEmbeddings(Embeddings):
+    engine = "hash"
+
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.name = "hash" if dim == 256 else f"hash:{dim}"
@@ -39,7 +43,7 @@ class HashEmbeddings(Embeddings):
 
 
 @register("hash")
-def _factory(arg: str) -> Embeddings:
+def _factory(arg: str, cache_dir: Path) -> Embeddings:
     if not arg:
         return HashEmbeddings()
     if not arg.isdigit() or not 8 <= int(arg) <= 4096:
