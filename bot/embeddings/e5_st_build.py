@@ -216,7 +216,16 @@ def build_tokenizer(pm: PackedModel) -> Any:
     codepoints where the table and NFKC disagree (control characters dropped, odd spaces made spaces), and
     placeholders that shield from NFKC the codepoints the table leaves alone but NFKC would change (``～``).
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     rust = _rust_nfkc(_all_codepoints())
     by_output: dict[str, list[int]] = {}

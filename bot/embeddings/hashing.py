@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-
-from pathlib import Path
 
 from ..errors import EmbedderError
 from . import register
