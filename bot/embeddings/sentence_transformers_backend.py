@@ -118,10 +118,18 @@ class SentenceTransformerEmbeddings(Embeddings):
             warnings.simplefilter("ignore")  # torch.ao.quantization's deprecation notice
             torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
-    def _encode(self, texts: list[str], prompt_name: str | None) -> Any:
+    def _encode(self, texts: list[str], prompt_name: str | None, threads: int | None = None) -> Any:
+        import torch
+
         with self._lock:
-            return self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-                                      show_progress_bar=False, prompt_name=prompt_name, convert_to_numpy=True)
+            before = torch.get_num_threads()
+            if threads is not None:
+                torch.set_num_threads(threads)
+            try:
+                return self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                          show_progress_bar=False, prompt_name=prompt_name, convert_to_numpy=True)
+            finally:
+                torch.set_num_threads(before)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -129,7 +137,9 @@ class SentenceTransformerEmbeddings(Embeddings):
         return [[float(x) for x in row] for row in self._encode(texts, self._passage_prompt)]
 
     def embed_query(self, text: str) -> list[float]:
-        return [float(x) for x in self._encode([text], self._query_prompt)[0]]
+        # one short text: one thread (measured on 2 busy cores: p50 49 ms with 1 thread, 233 ms with 2)
+        threads = 1 if self.device == "cpu" else None
+        return [float(x) for x in self._encode([text], self._query_prompt, threads)[0]]
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.engine, "model": self.model, "model_sha256": self.checksum, "source": self.source,
