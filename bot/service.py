@@ -99,7 +99,7 @@ class Bot:
         from .site import load_site_profile
 
         site = load_site_profile(settings.site_path)
-        emb = embedder or get_embedder(settings.embedder)
+        emb = embedder or get_embedder(settings.embedder, settings.cache_dir)
         try:
             index = Index.open(settings, emb)
         except IndexMissingError:

