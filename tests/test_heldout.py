@@ -1,4 +1,5 @@
-"""How the bot answers questions that no weight was fitted on, through the real chain (e5, Chroma):
+"""How the bot answers questions that no weight was fitted on, through the real chain (the default
+embedder, Chroma):
 
 - ``evals/dev.jsonl`` on the bundled corpus: the dev set is a check only (scripts/fit_answerer.py refuses it);
 - ``evals/portability/``: another park's articles with its own site profile, swapped in with zero code
@@ -41,7 +42,6 @@ def park_report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         site_file=PARK / "corpus" / "site.toml",
         index_dir=tmp / "index",
         data_dir=tmp / "data",
-        embedder="e5",
     )
     bot = Bot.open(settings, build_if_missing=True)
     return run_eval(bot, load_items(PARK / "questions.jsonl"), questions_path=PARK / "questions.jsonl", by=("tag",))
