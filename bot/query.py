@@ -1,72 +1,19 @@
-"""Query understanding before search: traditional → simplified, English glossary, typo repair of names.
+"""Query understanding before search: traditional → simplified, colloquial years, homophone typos of names,
+and Chinese words for English questions.
 
 Typos are repaired only toward the corpus vocabulary (domain terms and frequent words of ≥3 characters),
 one character per word, and only when the two characters sound the same in pinyin (the usual input-method
-slip: 海创尚伟 → 海创尚纬, 创智古 → 创智谷, 高薪区 → 高新区).
+slip). English questions get the Chinese words their English words gloss in CC-CEDICT, kept only when the
+corpus uses them (the English stays for the embedder).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Container, Iterable
 from functools import lru_cache
 
 from .text import is_mostly_english, to_simplified
-
-# A small product glossary so English questions reach Chinese passages through the keyword side too.
-GLOSSARY: dict[str, str] = {
-    r"leshan": "乐山",
-    r"hi-?tech zones?|high-?tech (?:industrial )?(?:zone|park|development zone)s?": "高新区",
-    r"gdp|gross (?:domestic|regional) product": "地区生产总值",
-    r"growth|grew|increase[ds]?": "增长",
-    r"growth rate": "增速",
-    r"revenue|operating income|sales": "营业收入",
-    r"registered capital": "注册资本",
-    r"compan(?:y|ies)|enterprises?|firms?": "企业 公司",
-    r"high-?tech enterprises?": "高新技术企业",
-    r"startups?|start-ups?": "初创企业 创业",
-    r"rent": "租金",
-    r"subsid(?:y|ies|ize)": "补贴",
-    r"incubators?": "孵化器",
-    r"area|square met(?:er|re)s?": "面积",
-    r"jobs?|employment": "就业岗位",
-    r"profits?": "利润",
-    r"tax(?:es)?": "缴税",
-    r"fixed[- ]asset investment": "固定资产投资",
-    r"investment": "投资",
-    r"projects?": "项目",
-    r"photovoltaics?|solar": "光伏",
-    r"batter(?:y|ies)": "电池",
-    r"energy storage": "储能",
-    r"anode": "负极材料",
-    r"cathode": "正极材料",
-    r"heterojunction": "异质结",
-    r"parks?": "园区",
-    r"polic(?:y|ies)": "政策",
-    r"talents?": "人才",
-    r"business environment": "营商环境",
-    r"approvals?|permits?": "审批",
-    r"innovation platforms?": "创新平台",
-    r"party secretary|secretary": "党委书记",
-    r"honou?rs?|awards?": "荣誉",
-    r"budget revenue": "一般公共预算收入",
-    r"target|goal": "目标",
-    r"capacity": "产能",
-    r"village": "村",
-    r"weather": "天气",
-}
-_GLOSSARY_RE = [(re.compile(rf"\b(?:{k})\b", re.IGNORECASE), v) for k, v in GLOSSARY.items()]
-
-
-def expand_english(question: str) -> str:
-    """Append the Chinese glossary terms of an English question (the English stays for the embedder)."""
-    if not is_mostly_english(question):
-        return question
-    extra = []
-    for rx, zh in _GLOSSARY_RE:
-        if rx.search(question):
-            extra.append(zh)
-    return f"{question} {' '.join(extra)}" if extra else question
 
 
 @lru_cache(maxsize=65536)
@@ -121,15 +68,45 @@ class TypoFixer:
 
 
 _SHORT_YEAR = re.compile(r"(?<![\d.])(1[5-9]|2[1-9]|3[0-5])年(?!代)")
+_EN_WORD = re.compile(r"[A-Za-z][A-Za-z\-']+")
 
 
-def normalize_query(question: str, fixer: TypoFixer | None = None) -> str:
-    q = to_simplified(question)
+def english_phrases(text: str, max_words: int = 3) -> list[str]:
+    """Word n-grams (longest first) of the English words in ``text``."""
+    words = [w.lower() for w in _EN_WORD.findall(text)]
+    out: list[str] = []
+    for n in range(max_words, 0, -1):
+        for i in range(len(words) - n + 1):
+            out.append(" ".join(words[i : i + n]))
+    return out
+
+
+def simplify_keeping(text: str, keep: Container[str] = ()) -> str:
+    """Traditional → simplified, except characters in ``keep`` (those the corpus itself writes: a name
+    such as 王崑 must not become 王昆 when the articles spell it 崑)."""
+    simple = to_simplified(text)
+    if len(simple) != len(text):
+        return simple
+    return "".join(o if o in keep else n for o, n in zip(text, simple, strict=True))
+
+
+def normalize_query(
+    question: str,
+    fixer: TypoFixer | None = None,
+    english_terms: Callable[[str], Iterable[str]] | None = None,
+    corpus_chars: Container[str] = (),
+) -> str:
+    """The question as searched. ``english_terms(question)`` gives Chinese words for an English question;
+    characters in ``corpus_chars`` are never converted to simplified forms."""
+    q = simplify_keeping(question, corpus_chars)
     q = _SHORT_YEAR.sub(r"20\1年", q)  # colloquial years: 23年 → 2023年
-    q = expand_english(q)
+    if english_terms is not None and is_mostly_english(q):
+        extra = [t for t in english_terms(q) if t not in q]
+        if extra:
+            q = f"{q} {' '.join(extra)}"
     if fixer is not None:
         q = fixer.fix(q)
     return q
 
 
-__all__ = ["GLOSSARY", "TypoFixer", "expand_english", "normalize_query"]
+__all__ = ["TypoFixer", "english_phrases", "normalize_query", "simplify_keeping"]

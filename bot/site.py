@@ -3,9 +3,9 @@
 The code knows no park, company or phrase of any corpus. A deployment says who it is here::
 
     [site]
-    name = "乐山高新区"                    # the park the articles are about
+    name = "某某高新区"                    # the park the articles are about
     aliases = ["高新区"]                   # other names a question may use for it
-    title = "园区问答 · 乐山高新区"         # page title
+    title = "园区问答 · 某某高新区"         # page title
     welcome = "您好！……"                   # first line of the chat
     placeholder = "请输入……"               # input box hint
     examples = ["……？", "……？"]            # example questions under the chat
@@ -18,7 +18,7 @@ The code knows no park, company or phrase of any corpus. A deployment says who i
     title = "……"                           # at ingest (bot.corpus.apply_file_facts; rules there)
     date = "2025-01-10"
     byline = "本报记者 ……"
-    source = "乐山日报"
+    source = "某某日报"
     url = "https://……"
 
 Every field is optional: without the file the bot runs as a generic “园区问答” on whatever the corpus holds.

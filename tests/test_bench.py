@@ -28,8 +28,9 @@ def test_synthetic_corpus_reaches_the_target(tmp_path: Path) -> None:
     assert info["files"] == len(arts)  # no article was dropped as a duplicate
     import random
 
-    varied = _vary("四川海创尚纬注册资本5亿元,可解决约500人就业岗位。", random.Random(3), ["蜀能新材"])
-    assert "海创尚纬" not in varied and "蜀能新材" in varied and "500人" not in varied
+    # the corpus's own names (the lexicon's) are swapped for invented ones, numbers are varied
+    varied = _vary("四川甲乙新材注册资本5亿元,可解决约500人就业岗位。", random.Random(3), ["蜀能新材"], ["甲乙新材"])
+    assert "甲乙新材" not in varied and "蜀能新材" in varied and "500人" not in varied
 
 
 def test_machine_description() -> None:

@@ -101,14 +101,14 @@ def test_worker_follows_the_pointer_and_keeps_the_old_generation_for_requests_in
     # a request that has started (its dense search is running) when the new generation goes live
     in_flight, switched = threading.Event(), threading.Event()
     old_index = bot.index
-    real_dense = old_index.dense_search
+    real_dense = old_index.dense_search_vector
 
-    def slow_dense(query: str, n: int):
+    def slow_dense(vec, n: int):
         in_flight.set()
         assert switched.wait(60)
-        return real_dense(query, n)
+        return real_dense(vec, n)
 
-    old_index.dense_search = slow_dense  # type: ignore[method-assign]
+    old_index.dense_search_vector = slow_dense  # type: ignore[method-assign]
     result: dict = {}
     t = threading.Thread(target=lambda: result.update(answer=bot.ask(QUESTION_000 + "?")))
     t.start()
@@ -296,8 +296,10 @@ def test_damaged_tables_are_rebuilt_with_a_warning(settings, caplog) -> None:
     assert {q: [p.id for p in after.search(q, 8)] for q in queries} == expected
 
 
-def _reference_bm25(docs: list[list[str]], query: list[str], k1: float = 1.2, b: float = 0.75) -> dict[int, float]:
-    """Okapi BM25 written out plainly (the pure-Python scorer the saved tables replaced)."""
+def _reference_bm25(
+    docs: list[list[str]], query: dict[str, float], k1: float = 1.2, b: float = 0.75
+) -> dict[int, float]:
+    """Okapi BM25 written out plainly (the pure-Python scorer the saved tables replaced), with query weights."""
     n = len(docs)
     avgdl = sum(len(d) for d in docs) / n
     postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
@@ -305,12 +307,12 @@ def _reference_bm25(docs: list[list[str]], query: list[str], k1: float = 1.2, b:
         for tok, tf in Counter(d).items():
             postings[tok].append((i, tf))
     acc: dict[int, float] = defaultdict(float)
-    for tok in set(query):
+    for tok, weight in query.items():
         if tok not in postings:
             continue
         idf = math.log(1 + (n - len(postings[tok]) + 0.5) / (len(postings[tok]) + 0.5))
         for i, tf in postings[tok]:
-            acc[i] += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(docs[i]) / avgdl))
+            acc[i] += weight * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(docs[i]) / avgdl))
     return dict(acc)
 
 

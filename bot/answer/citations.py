@@ -1,6 +1,6 @@
 """Check an LLM answer's citation markers against the passages it was given, repair or drop what fails.
 
-    text, citations = validate_citations("乐山高新区有企业120家[1]。其他说法[9]。", passages)
+    text, citations = validate_citations("园区有企业120家[1]。其他说法[9]。", passages)
 
 Rules, sentence by sentence (a sentence ends at 。！？!?;； a newline, or an English ". "; markers written
 right after the end mark still belong to it):

@@ -1,4 +1,4 @@
-"""Follow-up questions: "它的注册资本是多少?" after a question about a company is searched with that company.
+"""Follow-up questions: "它有多少员工?" after a question about a company is searched with that company.
 
 Offline rewrite: when the question leans on the conversation (a pronoun, or no name of its own), the names
 and nouns of the latest earlier question are put in front of it. With an LLM configured the chain asks the
@@ -9,26 +9,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
-_ANAPHORA = re.compile(r"它|其|该|这家|这个|那个|这些|那些|他们|她们|此|上述|前者|后者|^那|^这|^还有|^再")
-_ENTITY_POS = ("n", "nr", "ns", "nt", "nz", "nrt", "eng", "vn")
+from ..lang.words import is_content
+
+_ANAPHORA = re.compile(r"它|其|该|这家|这个|那个|这些|那些|他们|她们|此|上述|前者|后者|^那|^这|^还有|^再|^另外")
+_ENTITY_POS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "eng", "vn")
+
+
+class _Stats(Protocol):
+    entities: frozenset[str]
+
+    def tagged(self, text: str) -> list[tuple[str, str]]: ...
 
 
 class FollowUpRewriter:
-    def __init__(self, tokenizer: object, terms: Sequence[str]) -> None:
-        import jieba.posseg
-
-        self._pos = jieba.posseg.POSTokenizer(tokenizer._jieba)  # type: ignore[attr-defined]
-        self._terms = sorted({t for t in terms if len(t) >= 2}, key=len, reverse=True)
+    def __init__(self, stats: _Stats) -> None:
+        self._stats = stats
+        self._terms = sorted(stats.entities, key=len, reverse=True)
 
     def entities(self, text: str) -> list[str]:
+        """Names (corpus lexicon first, longest first) and nouns of ``text``."""
         found: list[str] = []
         for t in self._terms:
             if t in text and not any(t in f for f in found):
                 found.append(t)
-        for pair in self._pos.cut(text):
-            word, flag = pair.word, pair.flag
-            if len(word) >= 2 and flag in _ENTITY_POS and not any(word in f for f in found):
+        for word, flag in self._stats.tagged(text):
+            if len(word) >= 2 and flag in _ENTITY_POS and is_content(word) and not any(word in f for f in found):
                 found.append(word)
         return found
 

@@ -52,22 +52,43 @@ _CONDENSE_PREFIX_RE = re.compile(r"^(?:改写后的)?(?:独立)?问题\s*[:：]\
 _QUOTES = "\"'“”‘’「」『』《》"
 
 
+def model_spec(settings: Settings) -> tuple[str, str]:
+    """(provider, model) of ``BOT_LLM_MODEL``: ``provider:model`` the LangChain way (``openai:gpt-4o-mini``,
+    ``deepseek:deepseek-chat``, ``ollama:qwen2.5``); a bare model name is an OpenAI-compatible endpoint's."""
+    raw = str(settings.llm_model or "").strip()
+    provider, sep, model = raw.partition(":")
+    if not sep or not provider or not model or "/" in provider:
+        return "openai", raw
+    return provider.strip().lower(), model.strip()
+
+
 def build_chat_model(settings: Settings, *, streaming: bool = True) -> BaseChatModel:
-    """``ChatOpenAI`` for the configured OpenAI-compatible endpoint (no retries, temperature 0)."""
+    """Any LangChain chat model, chosen with ``init_chat_model`` (no retries, temperature 0); with
+    ``BOT_LLM_BASE_URL`` the request goes to that OpenAI-compatible endpoint (DeepSeek, DashScope, vLLM …)."""
     if not settings.llm_enabled:
-        raise LLMError("no LLM configured", hint="set BOT_LLM_BASE_URL and BOT_LLM_MODEL")
-    from langchain_openai import ChatOpenAI
+        raise LLMError("no LLM configured", hint="set BOT_LLM_MODEL (provider:model) and, for an OpenAI-compatible "
+                       "endpoint, BOT_LLM_BASE_URL")
+    from langchain.chat_models import init_chat_model
     from pydantic import SecretStr
 
-    return ChatOpenAI(
-        base_url=settings.llm_base_url,
-        model=str(settings.llm_model),
-        api_key=settings.llm_api_key or SecretStr("not-needed"),
-        timeout=settings.llm_timeout_s,
-        max_retries=0,
-        streaming=streaming,
-        temperature=0,
-    )
+    provider, model = model_spec(settings)
+    kwargs: dict[str, Any] = {"timeout": settings.llm_timeout_s, "max_retries": 0, "temperature": 0}
+    if settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    key = settings.llm_api_key or (SecretStr("not-needed") if settings.llm_base_url else None)
+    if key is not None:
+        kwargs["api_key"] = key
+    if provider == "openai":
+        kwargs["streaming"] = streaming
+    try:
+        return init_chat_model(model, model_provider=provider, **kwargs)
+    except ImportError as exc:
+        raise LLMError(
+            f"the chat model provider '{provider}' needs its LangChain package",
+            hint=f"pip install langchain-{provider}",
+        ) from exc
+    except ValueError as exc:  # unknown provider, bad arguments
+        raise LLMError(f"cannot build the chat model '{settings.llm_model}': {exc}") from exc
 
 
 # -- prompt-leak guard ----------------------------------------------------------------------------------
@@ -187,11 +208,11 @@ def _pump(produce: Callable[[], Iterator[str]], deadline: float, budget_s: float
 class LLMAnswerer:
     """LLM answers over retrieved passages, with citation validation and an extractive fallback."""
 
-    def __init__(self, settings: Settings, chat_model: BaseChatModel | None = None) -> None:
+    def __init__(self, settings: Settings, chat_model: BaseChatModel | None = None, about: str = "园区") -> None:
         self.settings = settings
         self._chat_model = chat_model
         self._lock = threading.Lock()
-        self.system_prompt = build_system_prompt(settings.max_answer_chars)
+        self.system_prompt = build_system_prompt(settings.max_answer_chars, about)
 
     @property
     def chat_model(self) -> BaseChatModel:

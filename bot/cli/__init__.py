@@ -41,7 +41,7 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 def cli() -> None:
-    """园区问答: answers questions about 乐山高新区 from the articles in the corpus."""
+    """园区问答: answers questions about the park of the corpus (its site profile says which) from its articles."""
 
 
 def main(argv: list[str] | None = None) -> None:

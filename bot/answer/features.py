@@ -1,0 +1,547 @@
+"""What a question asks, and the evidence each candidate answer unit holds for it.
+
+A candidate is one answer unit (:func:`bot.text.answer_units`: a sentence, or a part of an over-long one)
+of a retrieved passage. Its features are signals that carry to any corpus:
+
+- meaning: cosine of question and unit under the index's own embedder, as a z-score among the question's
+  candidates (and the gap to the best unit), so the weights carry from one embedder to another;
+- words: IDF-weighted coverage of the question's terms in the unit, and in the unit with its context
+  (the passage's title and the text just before it), with synonyms from general resources;
+- the thing asked about: the question's subject terms (names the lexicon drew from the corpus, or names by
+  part of speech) found in the unit or its context, and whether the unit is about another named thing;
+- the attribute asked for: the focus terms next to the question word;
+- answer type: a number of the asked unit family, a date, a person, a place, a list;
+- the year asked about, found or contradicted;
+- the passage's retrieval rank and score; the unit's length; a leading pronoun.
+
+The weights that combine them are fitted on data (:mod:`bot.answer.model`), never set here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ..lang.numbers import DATE_RE, PERSON_RE, RANK_RE, UNIT_FAMILIES, numbers_in
+from ..lang.question import KINDS, Ask, classify
+from ..lang.words import QUESTION_WORDS, is_content, separate_question_words
+from ..retrieve import CorpusStats
+from ..schema import Passage
+from ..text import answer_units, is_mostly_english, unit_id
+
+
+class VectorSource(Protocol):
+    """Embeddings by the index's own embedder (implemented by :class:`bot.retrieve.HybridSearcher`)."""
+
+    def query_vector(self, text: str) -> np.ndarray: ...
+
+    def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray: ...
+
+
+#: the features, in the order of the fitted weights
+FEATURES: tuple[str, ...] = (
+    "dense",
+    "dense_gap",
+    "cov",
+    "cov_ctx",
+    "focus",
+    "has_focus",
+    "subj",
+    "subj_ctx",
+    "has_subj",
+    "conflict",
+    "other_entities",
+    "type_fit",
+    "type_strict",
+    "has_number",
+    "year_ok",
+    "year_conflict",
+    "rank",
+    "score",
+    "length",
+    "pronoun",
+    "english_dense",
+    "list_items",
+    "focus_ctx",
+    "subj_focus",
+    "type_focus",
+    "dense_rank",
+    "cov_rank",
+    "focus_dense",
+    "min_aspect",
+    "focus_near",
+    "subj_near",
+    "attr_cov",
+    "joint_sty",
+    "joint_all",
+    "complete",
+    "known_miss",
+)
+
+#: question-level features (of the ranked candidates): is the best unit an answer at all?
+QUESTION_FEATURES: tuple[str, ...] = (
+    "p1",
+    "p2",
+    "gap",
+    "top_focus",
+    "top_joint_all",
+    "top_dense",
+    "top_dense_en",
+    "max_focus",
+    "max_joint_all",
+    "max_attr_conflict",
+    "top_complete",
+    "max_complete",
+    "top_type_strict",
+    "top_subj_ctx",
+    "top_known_miss",
+    "min_known_miss",
+    "oov",
+    "english",
+    "no_evidence",
+    *(f"kind_{k}" for k in KINDS),
+)
+
+_PERSON_POS = {"nr", "nrfg", "nrt"}
+_NAME_POS = {"nr", "nrfg", "nrt", "ns", "nt", "nz", "nrf"}
+_PRONOUN_START = re.compile(r"^[“\"‘「]?(?:该|其|此|这|它|他|她|上述|前者|后者)")
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,6}(?:省|市|县|区|乡|镇|村|街道|园区|基地)")
+_REASON = re.compile(r"通过|依托|实施|推行|推进|推动|加强|加快|围绕|聚焦|坚持|以[\u4e00-\u9fff]{1,8}为|因为|由于|得益于|开展|建立|打造|采取")
+_LIST_SEP = re.compile(r"[、；;]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FOCUS_REACH = 2
+_QUESTION_REACH = 5  # the best units the question model looks at for one that holds every aspect
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    weight: float  # IDF over the chunks
+    subject: bool  # names a thing: the answer must be about it
+    focus: bool  # next to the question word: the attribute asked for
+    site: bool  # one of the site's names for its park
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # the standalone question as searched
+    ask: Ask
+    terms: tuple[Term, ...]
+    english: bool
+    names_site: bool
+    years: tuple[str, ...]
+    multi_part: bool
+    oov: float = 0.0  # weight share of the terms the corpus never uses
+    english_words: int = 0  # content words of an English question (matched by meaning only)
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.terms) or self.english_words > 0
+
+
+@dataclass
+class Candidate:
+    passage: int  # index into the passage list
+    start: int  # span of the unit inside the passage text
+    end: int
+    text: str
+    uid: str
+    article_id: str
+    features: dict[str, float] = field(default_factory=dict)
+    matched: frozenset[str] = frozenset()  # question terms found in the unit itself
+    prob: float = 0.0  # filled in by the model
+
+    def vector(self) -> list[float]:
+        return [self.features[f] for f in FEATURES]
+
+
+def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Question:
+    """Terms, subject, focus and kind of a (normalised, standalone) question."""
+    english = is_mostly_english(original if original is not None else query)
+    ask = classify(query)
+    site_names = stats.site.names
+    tagged = _merge_singles(stats.tagged(separate_question_words(query)))
+    words = [w for w, _ in tagged]
+    qword_at = [i for i, w in enumerate(words) if w in QUESTION_WORDS or any(w.startswith(q) for q in ("多少", "哪", "几"))]
+    terms: dict[str, Term] = {}
+    for i, (w, pos) in enumerate(tagged):
+        wl = w.lower()
+        if not is_content(wl) or (english and re.fullmatch(r"[a-z\-']+", wl)):
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if _YEAR.match(wl) or (re.fullmatch(r"(?:19|20)\d{2}", wl) and nxt.startswith("年")) or wl in ("年", "年度"):
+            continue  # years are matched on their own (Question.years)
+        if len(wl) == 1 and not _CJK.match(wl):
+            continue
+        site = any(wl == n or wl in n for n in site_names) and len(wl) >= 2
+        # a name: the corpus's (lexicon, or a word no general dictionary has), or one jieba tags as a name
+        # without knowing it (a company the articles never mention is still the thing asked about)
+        entity = stats.is_name(wl) or (pos in _NAME_POS and not stats.is_general_word(wl))
+        # X的Y: the possessor is the thing asked about (孵化器的注册资本), whatever kind of word it is
+        possessor = i + 1 < len(words) and words[i + 1] == "的" and not pos.startswith((*_NOT_FOCUS_POS, "v", "a"))
+        subject = (entity or possessor) and not site and len(wl) >= 2 and pos not in ("m", "t")
+        focus = (
+            any(0 < abs(i - j) <= _FOCUS_REACH for j in qword_at)
+            and not site
+            and len(wl) >= 2
+            and _can_be_focus(wl, pos, ask.kind)
+        )
+        weight = stats.idf(wl)
+        if len(wl) == 1:
+            weight *= 0.3
+        prev = terms.get(wl)
+        terms[wl] = Term(
+            wl,
+            max(weight, prev.weight if prev else 0.0),
+            subject or bool(prev and prev.subject),
+            focus or bool(prev and prev.focus),
+            site,
+        )
+    for extra in stats.english_terms(query) if english else []:
+        terms.setdefault(extra, Term(extra, stats.idf(extra), extra in stats.entities, False, False))
+    years = tuple(dict.fromkeys(_YEAR.findall(query)))
+    multi = len(re.findall(r"[？?]", query)) >= 2 or bool(re.search(r"还有|以及|分别|同时|和.{0,8}(?:分别|各)", query))
+    names_site = any(n in query for n in site_names)
+    total = sum(t.weight for t in terms.values()) or 1.0
+    oov = sum(t.weight for t in terms.values() if not stats.in_corpus(t.text)) / total
+    n_english = len([w for w in re.findall(r"[A-Za-z][A-Za-z\-']+", original or query) if is_content(w)]) if english else 0
+    return Question(query, ask, tuple(terms.values()), english, names_site, years, multi, oov, n_english)
+
+
+_NOT_FOCUS_POS = ("m", "mq", "q", "t", "r", "p", "c", "u", "d", "f", "y", "e", "o", "z")
+#: verbs that carry no attribute (做什么, 打造哪些): the thing asked for is elsewhere
+_LIGHT_VERBS = frozenset(["做", "搞", "干", "弄", "是", "有", "要", "想", "能", "会", "去", "来", "叫", "算", "成", "变成", "当成", "进行", "开展", "实现", "打造", "推进", "推动", "属于", "包括", "需要", "可以", "计划", "主要", "达到"])
+_UNIT_WORDS = frozenset(u for us in UNIT_FAMILIES.values() for u in us) | {"亿", "万", "千", "百"}
+
+
+def _can_be_focus(word: str, pos: str, kind: str) -> bool:
+    """A word next to the question word that names the attribute asked for: a noun (产值多大), or for
+    questions about time and manner an event (什么时候开园): not a number, unit, pronoun or light verb."""
+    if pos.startswith(_NOT_FOCUS_POS) or re.search(r"\d", word) or word in _LIGHT_VERBS:
+        return False
+    if word in _UNIT_WORDS or any(word.endswith(u) and word[: -len(u)] in ("亿", "万", "千", "百", "") for u in _UNIT_WORDS):
+        return False
+    if pos.startswith("v") and pos != "vn":
+        return kind in ("date", "reason", "yesno", "place", "person")
+    return True
+
+
+#: grammatical characters that never belong to a word split apart by the segmenter
+_PARTICLES = frozenset("的了是在和与及或也都就把被将对为以于之其这那该吗呢吧啊么有个些我你他它她们还又再很最更从到由让给向往得地着过")
+
+
+def _merge_singles(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Join runs of single content characters (营/收, 恒/拓): the segmenter split a word it did not know."""
+    out: list[tuple[str, str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if len(run) >= 2:
+            out.append(("".join(run), "x"))
+        elif run:
+            out.append((run[0], "x"))
+        run.clear()
+
+    for w, pos in tagged:
+        if len(w) == 1 and _CJK.match(w) and w not in _PARTICLES and w not in QUESTION_WORDS:
+            run.append(w)
+            continue
+        flush()
+        out.append((w, pos))
+    flush()
+    return out
+
+
+def _standardised(x: np.ndarray) -> np.ndarray:
+    """``x`` as z-scores over its own values (zeros when they do not vary)."""
+    if len(x) < 2:
+        return np.zeros(len(x))
+    sd = float(x.std())
+    return (x - float(x.mean())) / sd if sd > 1e-9 else np.zeros(len(x))
+
+
+def _positions(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    out = []
+    for n in needles:
+        start = text.find(n)
+        while start >= 0:
+            out.append((start, start + len(n)))
+            start = text.find(n, start + 1)
+    return out
+
+
+def _gap(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> float | None:
+    """Characters between the nearest spans of ``a`` and ``b`` (0 when they touch or overlap)."""
+    best: float | None = None
+    for s1, e1 in a:
+        for s2, e2 in b:
+            d = max(0, max(s1, s2) - min(e1, e2))
+            if best is None or d < best:
+                best = d
+    return best
+
+
+def _closeness(d: float | None, scale: float) -> float:
+    return 0.0 if d is None else math.exp(-d / scale)
+
+
+class Matcher:
+    """How much of a term a text holds: verbatim 1; a synonym its similarity; an abbreviation's expansion
+    (营收 → 营业收入, characters in order within a short span) 0.7; else shared character pairs, at most 0.5."""
+
+    def __init__(self, question: Question, stats: CorpusStats) -> None:
+        self._alts: dict[str, list[tuple[str, float]]] = {}
+        self._abbrev: dict[str, re.Pattern[str] | None] = {}
+        for t in question.terms:
+            syn = stats.synonyms(t.text)
+            self._alts[t.text] = sorted(((a, s) for a, s in syn.items() if len(a) >= 2), key=lambda x: -x[1])[:40]
+            if 2 <= len(t.text) <= 4 and _CJK.match(t.text) and not stats.in_corpus(t.text):
+                gap = r"[\u4e00-\u9fff]{0,3}"
+                self._abbrev[t.text] = re.compile(gap.join(map(re.escape, t.text)))
+            else:
+                self._abbrev[t.text] = None
+
+    def forms(self, term: str) -> list[str]:
+        """The term and its synonyms (what :meth:`credit` looks for verbatim)."""
+        return [term, *(a for a, s in self._alts.get(term, ()) if s >= 0.7)]
+
+    def credit(self, term: str, text: str, partial: bool = True) -> float:
+        if term in text:
+            return 1.0
+        best = 0.0
+        for alt, sim in self._alts.get(term, ()):
+            if sim > best and alt in text:
+                best = sim
+        rx = self._abbrev.get(term)
+        if rx is not None and best < 0.7:
+            m = rx.search(text)
+            if m and len(m.group(0)) <= 3 * len(term):
+                best = 0.7
+        if partial and best < 0.5 and len(term) >= 3:
+            grams = {term[i : i + 2] for i in range(len(term) - 1)}
+            best = max(best, 0.5 * sum(1 for g in grams if g in text) / len(grams))
+        return best
+
+
+def _coverage(terms: Sequence[Term], text: str, matcher: Matcher, partial: bool = True) -> float:
+    total = sum(t.weight for t in terms)
+    if total <= 0:
+        return 0.0
+    return sum(t.weight * matcher.credit(t.text, text, partial) for t in terms) / total
+
+
+def _type_fit(ask: Ask, text: str) -> tuple[float, float]:
+    """(fit, strict fit): the unit holds the kind of thing asked for."""
+    kind = ask.kind
+    if kind in ("number", "comparison"):
+        nums = numbers_in(text)
+        if not nums and not RANK_RE.search(text):
+            return (0.0, 0.0) if kind == "number" else (0.5, 0.0)
+        if ask.families:
+            ok = any(n.family in ask.families for n in nums)
+            return (1.0, 1.0) if ok else (0.4, 0.0)
+        return 1.0, 1.0 if nums else 0.5
+    if kind == "date":
+        return (1.0, 1.0) if DATE_RE.search(text) else (0.0, 0.0)
+    if kind == "person":
+        return (1.0, 1.0) if PERSON_RE.search(text) else (0.0, 0.0)
+    if kind == "place":
+        return (1.0, 1.0) if _PLACE.search(text) else (0.0, 0.0)
+    if kind == "list":
+        n = len(_LIST_SEP.findall(text))
+        return min(1.0, n / 3), 1.0 if n >= 2 else 0.0
+    if kind == "reason":
+        return (1.0, 0.0) if _REASON.search(text) else (0.3, 0.0)
+    if kind == "entity" and ask.which_noun:
+        noun = ask.which_noun[-1]
+        return (1.0, 1.0) if re.search(rf"[\u4e00-\u9fff“”]{{2,}}{re.escape(noun)}", text) else (0.3, 0.0)
+    return 1.0, 0.0
+
+
+def _entities_in(text: str, stats: CorpusStats) -> set[str]:
+    found = {e for e in stats.entities if e in text}
+    return {e for e in found if not any(e != o and e in o for o in found)}
+
+
+def candidates(question: Question, passages: Sequence[Passage], stats: CorpusStats, vectors: VectorSource) -> list[Candidate]:
+    """Every answer unit of ``passages`` (each sentence once, at its best-ranked passage), with features."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for pi, p in enumerate(passages):
+        for s, e in answer_units(p.text):
+            text = p.text[s:e]
+            if len(_CJK.findall(text)) + len(re.findall(r"[A-Za-z0-9]", text)) < 4:
+                continue
+            key = (p.article_id or p.id, p.start + s)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(pi, s, e, text, unit_id(p.article_id or p.id, p.start + s, text), p.article_id))
+    if not out:
+        return out
+    matcher = Matcher(question, stats)
+    qvec = vectors.query_vector(question.text)
+    uvecs = vectors.unit_vectors([(c.uid, c.text) for c in out])
+    dense = uvecs @ qvec if len(uvecs) else np.zeros(0)
+    focus_terms = [t.text for t in question.terms if t.focus]
+    if focus_terms and len(uvecs):
+        fvecs = np.stack([vectors.query_vector(t) for t in focus_terms])
+        focus_dense = _standardised((uvecs @ fvecs.T).max(axis=1))
+    else:
+        focus_dense = np.zeros(len(out))
+    # cosines are read relative to this question's candidates: how far a unit stands out is what carries from
+    # one embedder to another (e5, a local sentence-transformers model, the test double), not the raw cosine
+    dense = _standardised(dense)
+    best_dense = float(dense.max()) if len(dense) else 0.0
+    top_score = max((p.score for p in passages), default=1.0) or 1.0
+    terms = question.terms
+    focus = [t for t in terms if t.focus]
+    subjects = [t for t in terms if t.subject]
+    subject_texts = {t.text for t in subjects}
+    attributes = [t for t in terms if not t.subject and not t.site]
+    question_terms = {t.text for t in terms}
+    # the words of the thing asked about and of the attribute that the articles do use somewhere: a unit that
+    # answers is expected to carry them (a colloquial word the corpus never uses says nothing either way)
+    known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
+    known_weight = sum(t.weight for t in known)
+    for c, d, fd in zip(out, dense, focus_dense, strict=True):
+        p = passages[c.passage]
+        context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
+        both = f"{context} {c.text}"
+        subj_u = _coverage(subjects, c.text, matcher, partial=False) if subjects else 1.0
+        subj_c = _coverage(subjects, both, matcher, partial=False) if subjects else 1.0
+        others = {
+            e
+            for e in _entities_in(c.text, stats)
+            if not any(e in q or q in e for q in question_terms) and not any(e in n or n in e for n in stats.site.names)
+        }
+        fit, strict = _type_fit(question.ask, c.text)
+        years_here = set(_YEAR.findall(both))
+        year_ok = 1.0 if not question.years or any(y in years_here for y in question.years) else 0.0
+        year_conflict = 1.0 if question.years and years_here and not year_ok else 0.0
+        c.matched = frozenset(t.text for t in terms if matcher.credit(t.text, c.text, partial=False) >= 0.7)
+        f = c.features
+        f["dense"] = float(d)
+        f["dense_gap"] = float(d) - best_dense
+        f["known_miss"] = (
+            sum(t.weight for t in known if matcher.credit(t.text, both, partial=False) < 0.5) / known_weight
+            if known_weight > 0
+            else 0.0
+        )
+        f["cov"] = _coverage(terms, c.text, matcher)
+        f["cov_ctx"] = _coverage(terms, both, matcher)
+        f["focus"] = _coverage(focus, c.text, matcher) if focus else 0.0
+        f["has_focus"] = 1.0 if focus else 0.0
+        f["subj"] = subj_u if subjects else 0.0
+        f["subj_ctx"] = subj_c if subjects else 0.0
+        f["has_subj"] = 1.0 if subjects else 0.0
+        f["conflict"] = 1.0 if subjects and subj_c < 0.5 and others else 0.0
+        f["other_entities"] = min(3, len(others - subject_texts)) / 3
+        f["type_fit"] = fit
+        f["type_strict"] = strict
+        f["has_number"] = 1.0 if numbers_in(c.text) else 0.0
+        f["year_ok"] = year_ok
+        f["year_conflict"] = year_conflict
+        f["rank"] = 1.0 / (1 + c.passage)
+        f["score"] = p.score / top_score
+        f["length"] = math.log1p(len(c.text)) / 5.0
+        f["pronoun"] = 1.0 if _PRONOUN_START.match(c.text) else 0.0
+        f["english_dense"] = float(d) if question.english else 0.0
+        f["list_items"] = min(6, len(_LIST_SEP.findall(c.text))) / 6
+        f["focus_ctx"] = _coverage(focus, both, matcher) if focus else 0.0
+        f["subj_focus"] = (subj_c if subjects else 1.0) * (f["focus"] if focus else 1.0)
+        f["type_focus"] = strict * (f["focus"] if focus else 1.0)
+        f["focus_dense"] = float(fd)
+        focus_at = _positions(c.text, [f_ for t in focus for f_ in matcher.forms(t.text)])
+        if question.ask.kind in ("number", "comparison"):
+            answer_at = [(n.start, n.end) for n in numbers_in(c.text)
+                         if not question.ask.families or n.family in question.ask.families]
+        elif question.ask.kind == "date":
+            answer_at = [(m.start(), m.end()) for m in DATE_RE.finditer(c.text)]
+        elif question.ask.kind == "person":
+            answer_at = [(m.start(1), m.end(1)) for m in PERSON_RE.finditer(c.text)]
+        else:
+            answer_at = []
+        f["focus_near"] = _closeness(_gap(focus_at, answer_at), 12.0)
+        subj_at = _positions(c.text, [f_ for t in subjects for f_ in matcher.forms(t.text)])
+        f["subj_near"] = _closeness(_gap(subj_at, focus_at or answer_at), 25.0)
+        f["attr_cov"] = _coverage(attributes, both, matcher) if attributes else 1.0
+        strict_kind = question.ask.kind in ("number", "date", "person", "place")
+        f["joint_sty"] = min(subj_c if subjects else 1.0, strict if strict_kind else 1.0, year_ok)
+        f["joint_all"] = min(f["joint_sty"], f["attr_cov"])
+        f["min_aspect"] = min(subj_c if subjects else 1.0, f["focus_ctx"] if focus else 1.0, year_ok)
+        # every aspect of the question at once: the thing asked about (here or just before), the attribute
+        # asked for, the kind of answer, the year
+        f["complete"] = float(
+            (not subjects or subj_c >= 0.5)
+            and (not focus or f["focus_ctx"] >= 0.5)
+            and (strict >= 1.0 or not strict_kind)
+            and year_ok >= 1.0
+        )
+    for name, feature in (("dense_rank", "dense"), ("cov_rank", "cov")):
+        values = [c.features[feature] for c in out]
+        order = sorted(range(len(out)), key=values.__getitem__, reverse=True)
+        for r, i in enumerate(order):
+            out[i].features[name] = 1.0 / (1 + r)
+    return out
+
+
+_CONTEXT_CHARS = 200
+
+
+def _context_before(c: Candidate, p: Passage, stats: CorpusStats) -> str:
+    """The text before a unit that may name its subject: the same paragraph up to the unit (at most
+    :data:`_CONTEXT_CHARS`), and the sentence before when the unit opens with a pronoun."""
+    at = p.start + c.start
+    before = stats.text_before(p.article_id, at, _CONTEXT_CHARS) if p.article_id else p.text[: c.start]
+    if not before:
+        before = p.text[max(0, c.start - _CONTEXT_CHARS) : c.start]
+    para = before.rsplit("\n", 1)
+    if len(para) == 2 and not _PRONOUN_START.match(c.text):
+        return para[1]
+    if len(para) == 2:
+        prev_para = para[0].rsplit("\n", 1)[-1]
+        return prev_para[-80:] + para[1]
+    return before
+
+
+def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[str, float]:
+    """Features of a question and its candidates ranked best first (``prob`` filled in)."""
+    f: dict[str, float] = dict.fromkeys(QUESTION_FEATURES, 0.0)
+    f["english"] = 1.0 if question.english else 0.0
+    f["oov"] = question.oov
+    f[f"kind_{question.ask.kind}"] = 1.0
+    # not one term of the question (but the site's own name) is in any unit, verbatim or as a synonym
+    named = {t for c in ranked for t in c.matched}
+    f["no_evidence"] = 0.0 if any(t.text in named for t in question.terms if not t.site) else 1.0
+    if not ranked:
+        return f
+    top = ranked[0].features
+    f["p1"] = ranked[0].prob
+    f["p2"] = ranked[1].prob if len(ranked) > 1 else 0.0
+    f["gap"] = f["p1"] - f["p2"]
+    f["top_focus"] = top["focus"]
+    f["top_joint_all"] = top["joint_all"]
+    # the meaning signal differs by language: an English question is never close to Chinese text
+    f["top_dense"] = 0.0 if question.english else top["dense"]
+    f["top_dense_en"] = top["dense"] if question.english else 0.0
+    f["max_focus"] = max(c.features["focus"] for c in ranked)
+    f["max_joint_all"] = max(c.features["joint_all"] for c in ranked)
+    # the asked-for attribute is there, but said of another named thing (another company's 注册资本)
+    f["max_attr_conflict"] = max(min(c.features["attr_cov"], c.features["conflict"]) for c in ranked)
+    f["top_complete"] = top["complete"]
+    f["max_complete"] = max(c.features["complete"] for c in ranked[:_QUESTION_REACH])
+    f["top_type_strict"] = top["type_strict"]
+    f["top_subj_ctx"] = top["subj_ctx"] if top["has_subj"] else 1.0
+    f["top_known_miss"] = top["known_miss"]
+    f["min_known_miss"] = min(c.features["known_miss"] for c in ranked[:_QUESTION_REACH])
+    return f
+
+
+__all__ = ["FEATURES", "QUESTION_FEATURES", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features"]

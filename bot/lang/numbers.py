@@ -1,0 +1,101 @@
+"""Numbers with units, dates and names after role words: the shapes of facts in Chinese news text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+#: unit families: a question's expected unit accepts any unit of its family
+UNIT_FAMILIES: dict[str, tuple[str, ...]] = {
+    "money": ("亿元", "万元", "千元", "元", "亿美元", "万美元", "美元"),
+    "percent": ("%", "％", "个百分点", "百分点", "‰"),
+    "area": ("平方公里", "平方千米", "万平方米", "平方米", "亩", "公顷"),
+    "weight": ("万吨", "吨", "千克", "公斤"),
+    "power": ("GWh", "MWh", "kWh", "GW", "MW", "kW", "千瓦时", "千瓦", "兆瓦", "吉瓦", "度"),
+    "people": ("人", "名", "位", "人次"),
+    "duration": ("个工作日", "工作日", "个月", "天", "日", "周", "年", "小时", "分钟"),
+    "count": ("个", "家", "项", "座", "所", "条", "台", "套", "次", "批", "户", "栋", "件", "款", "种", "支", "只", "间", "期"),
+    "length": ("公里", "千米", "米"),
+}
+_ALL_UNITS = sorted({u for us in UNIT_FAMILIES.values() for u in us}, key=len, reverse=True)
+_UNIT_ALT = "|".join(re.escape(u) for u in _ALL_UNITS)
+_MAGNITUDE = "[十百千万亿]*"
+_NUM = r"(?:\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+)"
+
+#: a number, optionally approximate (多/余/近/约), with an optional magnitude and a unit
+NUMBER_RE = re.compile(rf"(?<![\d.]){_NUM}(?:多|余)?{_MAGNITUDE}(?P<unit>{_UNIT_ALT})")
+#: a bare Arabic number (no unit)
+BARE_NUMBER_RE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?")
+#: dates: 2024年, 2024年12月, 12月18日, 10月底, 2024-12-18
+DATE_RE = re.compile(
+    r"(?:19|20)\d{2}年(?:度)?(?:\d{1,2}月(?:\d{1,2}日)?(?:[初底中旬])?)?|\d{1,2}月\d{1,2}日|\d{1,2}月[初底中]旬?|(?:19|20)\d{2}-\d{1,2}(?:-\d{1,2})?"
+)
+#: ranks and orders: 第一, 第2, 居全省第三, 首位, 榜首
+RANK_RE = re.compile(r"第[一二三四五六七八九十\d]+|首位|榜首|首家|首个|前[一二三四五六七八九十\d]+")
+ROLE_WORDS = ["党委书记", "党工委书记", "书记", "副书记", "主任", "副主任", "董事长", "副董事长", "总经理", "副总经理", "常务副总经理", "经理", "总裁", "副总裁", "负责人", "局长", "副局长", "区长", "副区长", "市长", "副市长", "县长", "镇长", "乡长", "村长", "主席", "院长", "校长", "厂长", "处长", "科长", "部长", "所长", "站长", "总监", "总工程师", "创始人", "记者", "通讯员", "村民", "居民", "工作人员", "专家", "教授", "研究员"]
+_ROLE_ALT = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
+#: a person: a role word then a 2–3 character name, then speech or punctuation (新闻体: 党委书记张强表示)
+PERSON_RE = re.compile(rf"(?:{_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=表示|说|介绍|指出|称|认为|强调|透露|告诉|坦言|，|,|、|。|在)")
+#: speech verbs of news attribution
+ATTRIBUTION_RE = re.compile(r"表示|说|称|介绍|指出|认为|强调|透露|坦言")
+
+
+def cn_to_int(text: str) -> int | None:
+    """二十五 → 25, 一百零八 → 108, 两千 → 2000; None when ``text`` is not a Chinese numeral."""
+    if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
+        return None
+    total, digit = 0, None
+    for c in text:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        else:
+            total += (digit if digit is not None else 1) * _CN_UNITS[c]
+            digit = None
+    return total + (digit or 0)
+
+
+def unit_family(unit: str) -> str | None:
+    for fam, units in UNIT_FAMILIES.items():
+        if unit in units:
+            return fam
+    return None
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    text: str
+    start: int
+    end: int
+    unit: str
+    family: str | None
+
+
+def numbers_in(text: str) -> list[NumberMention]:
+    """Numbers with units in ``text`` that are not parts of dates (2024年 is a date, 3年 a duration)."""
+    dates = [(m.start(), m.end()) for m in DATE_RE.finditer(text)]
+    out: list[NumberMention] = []
+    for m in NUMBER_RE.finditer(text):
+        if any(s <= m.start() < e for s, e in dates):
+            continue
+        unit = m.group("unit")
+        out.append(NumberMention(m.group(0), m.start(), m.end(), unit, unit_family(unit)))
+    return out
+
+
+__all__ = [
+    "ATTRIBUTION_RE",
+    "BARE_NUMBER_RE",
+    "DATE_RE",
+    "NUMBER_RE",
+    "PERSON_RE",
+    "RANK_RE",
+    "ROLE_WORDS",
+    "UNIT_FAMILIES",
+    "NumberMention",
+    "cn_to_int",
+    "numbers_in",
+    "unit_family",
+]

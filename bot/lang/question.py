@@ -1,0 +1,108 @@
+"""What a question asks for: its kind, and the unit family a number answer should carry.
+
+General Chinese (and a little English) question grammar only; no word of any corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .numbers import UNIT_FAMILIES, unit_family
+
+#: question kinds, most specific first
+KINDS = ("comparison", "date", "person", "place", "list", "number", "reason", "yesno", "entity", "generic")
+
+_COMPARE = re.compile(
+    r"哪个[^，,。？?]{0,12}(?:多|少|高|低|大|小|快|慢|强|早|晚)|比[^，,。？?]{0,14}(?:多|少|高|低|大|小|快|慢|强|好)"
+    r"|相比|对比|差多少|差距|多多少|少多少|高多少|更多|更高|更大|更快|\bcompare|\bmore than|\bless than|higher|lower",
+    re.I,
+)
+_DATE = re.compile(
+    r"哪一?年|哪个年度|哪一?年度|什么时候|什么时间|啥时候|啥时|何时|几时|几月|哪个月|哪一?天|几号|日期|时间是|\bwhen\b|what year|which year|what date",
+    re.I,
+)
+_PERSON = re.compile(
+    r"谁|哪位|什么人|\bwho\b|(?:书记|经理|主任|负责人|董事长|总裁|局长|区长|市长|记者|村民|院长|厂长|主席|创始人|总监)"
+    r"[^，,。？?]{0,4}(?:叫什么|名字|姓名|是哪)",
+    re.I,
+)
+_PLACE = re.compile(r"哪里|哪儿|在哪|什么地方|哪个(?:村|乡|镇|街道|区|县|市|省|国家|地方|城市|园区|基地)|\bwhere\b", re.I)
+_LIST = re.compile(r"哪些|哪几|有什么|有啥|都有|包括|包含|列举|几个方面|几大|几项|哪几个|\bwhich\b.*s\b|\bwhat are\b|\blist\b", re.I)
+_NUMBER = re.compile(
+    r"多少|(?<![这近前那头好])几[个家名人位项条座所台套次成倍亿万千百吨年天月]|多大|多高|多长|多久|多远|多重|多宽|比例|比重|增速|增长率|增幅|涨幅|面积|规模"
+    r"|第几|排名|排第|几成|几倍|占比|\bhow (?:many|much|long|big|large)\b|percent|\brate\b",
+    re.I,
+)
+_REASON = re.compile(
+    r"为什么|为何|怎么|如何|怎样|咋|靠什么|凭什么|什么(?:办法|措施|做法|举措|方式|模式|途径|经验|手段|路径|政策)|哪些(?:办法|措施|做法|举措)"
+    r"|\bwhy\b|\bhow\b(?! (?:many|much|long|big|large))",
+    re.I,
+)
+_YESNO = re.compile(r"是不是|是否|有没有|能不能|会不会|对不对|吗[？?]?$|\b(?:is|are|does|do|did|was|were|has|have|can)\b.*\?$", re.I)
+_ENTITY = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|哪一家|什么|啥)([\u4e00-\u9fff]{1,2})")
+
+#: what follows 多少/几 → the unit family expected (多少亿元 → money; 几家 → count; 多少人 → people)
+_ASKED_UNIT = re.compile(r"(?:多少|(?<![这近前那头好])几)([\u4e00-\u9fffA-Za-z%]{1,4})")
+_FAMILY_WORDS = (
+    ("money", ("钱", "资金", "资本", "投资", "收入", "营收", "产值", "利润", "税", "预算", "元", "金额", "估值", "总额", "规模")),
+    ("percent", ("增速", "增长率", "增幅", "涨幅", "比例", "比重", "占比", "百分", "个点", "几成", "percent", "rate")),
+    ("area", ("面积", "多大", "亩", "平方")),
+    ("people", ("人", "员工", "就业", "岗位", "职工", "工人", "人才", "people", "jobs", "employees")),
+    ("duration", ("多久", "多长时间", "几天", "工作日", "how long")),
+    ("power", ("装机", "GW", "MW", "瓦")),
+    ("weight", ("吨",)),
+    # 产能/产量 (capacity, output) take any unit of quantity (吨, GW, 只, 台, 万平方米): no family of their own
+)
+
+
+@dataclass(frozen=True)
+class Ask:
+    kind: str  # one of KINDS
+    families: tuple[str, ...]  # unit families a number answer should carry ((): any)
+    which_noun: str | None  # 哪个<村> / 什么<会议>: the class of the thing asked for
+
+
+def asked_families(question: str) -> tuple[str, ...]:
+    """Unit families a number answer should carry: from the words at the question word first (多少钱 →
+    money, 多少亩 → area, 几个点 → percent), else from the whole question (营收涨了多少 → money, percent)."""
+    q = question.lower()
+    for m in _ASKED_UNIT.finditer(q):
+        tail = m.group(1)
+        for unit_len in range(min(4, len(tail)), 0, -1):
+            fam = unit_family(tail[:unit_len])
+            if fam and fam != "count":
+                return (fam,)
+        at = {fam: min(tail.find(w.lower()) for w in words if w.lower() in tail)
+              for fam, words in _FAMILY_WORDS if any(w.lower() in tail for w in words)}
+        if at:  # the first family named after the question word: 多少钱一吨 asks for money, not a weight
+            return (min(at, key=at.__getitem__),)
+        near = q[max(0, m.start() - 4) : m.end()]
+        fams = [fam for fam, words in _FAMILY_WORDS if any(w.lower() in near for w in words)]
+        if fams:
+            return tuple(dict.fromkeys(fams))
+    fams = [fam for fam, words in _FAMILY_WORDS if any(w.lower() in q for w in words)]
+    return tuple(dict.fromkeys(fams))
+
+
+def classify(question: str) -> Ask:
+    q = question.strip()
+    wm = _ENTITY.search(q)
+    noun = wm.group(1) if wm and wm.group(1) not in ("时候", "样", "么", "意思", "地方") else None
+    for kind, rx in (
+        ("comparison", _COMPARE),
+        ("date", _DATE),
+        ("person", _PERSON),
+        ("place", _PLACE),
+        ("list", _LIST),
+        ("number", _NUMBER),
+        ("reason", _REASON),
+        ("yesno", _YESNO),
+    ):
+        if rx.search(q):
+            fams = asked_families(q) if kind in ("number", "comparison") else ()
+            return Ask(kind, fams, noun)
+    return Ask("entity" if noun else "generic", (), noun)
+
+
+__all__ = ["KINDS", "UNIT_FAMILIES", "Ask", "asked_families", "classify"]

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""Fit the answer-selection model on our own training questions — never on evals/dev.jsonl.
+
+    .venv/bin/python scripts/fit_answerer.py                  # 5-fold CV, pick thresholds, write bot/answer/weights.json
+    .venv/bin/python scripts/fit_answerer.py --dry-run        # the cross-validated figures only
+    .venv/bin/python scripts/fit_answerer.py --out /tmp/w.json --precision 0.9
+
+Training sets (each a corpus with its own site profile and questions written for it):
+  seeds   corpus/                    evals/train.jsonl
+  huaixi  evals/parks/huaixi/corpus  evals/parks/huaixi/questions.jsonl
+  qiyuan  evals/parks/qiyuan/corpus  evals/parks/qiyuan/questions.jsonl
+evals/dev.jsonl and evals/portability/ are checks: this script never reads them.
+
+Method. Each question goes through the chain's own offline steps (follow-up rewrite, normalisation,
+hybrid retrieval, k passages). Every answer unit of the passages is a candidate with the features of
+bot/answer/features.py; a candidate is positive when it holds one of the question's must_include strings
+(questions that must be refused have none). A logistic regression (scikit-learn, L2, balanced classes) is
+fitted on the candidates. Questions are split into 5 folds (grouped: all candidates of a question in one
+fold); every question is answered by the model fitted without its fold, with the real answer composer and
+scored with the project's metrics. The refusal threshold is the lowest at which the out-of-fold *answer
+precision* (answered questions whose answer holds every must_include; answering an unanswerable one is an
+error) reaches --precision; the threshold for further units is then the one that maximises out-of-fold
+key-fact accuracy while citation precision stays >= 0.9. The final weights are fitted on all questions;
+the thresholds and the out-of-fold figures are written beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import hashlib
+import json
+import pickle
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.answer.extractive import ExtractiveAnswerer, Ranked  # noqa: E402
+from bot.answer.features import FEATURES, QUESTION_FEATURES, Candidate, analyze, candidates, question_features  # noqa: E402
+from bot.answer.model import AnswerModel, Linear  # noqa: E402
+from bot.chain import ChainSteps  # noqa: E402
+from bot.evaluate.dataset import EvalItem, load_items  # noqa: E402
+from bot.evaluate.metrics import Outcome, percentile, score_item, squash, summarize  # noqa: E402
+from bot.ingest import ingest_paths  # noqa: E402
+from bot.schema import Passage  # noqa: E402
+from bot.service import Bot  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+DEFAULT_SETS = (
+    ("seeds", "corpus", "evals/train.jsonl"),
+    ("huaixi", "evals/parks/huaixi/corpus", "evals/parks/huaixi/questions.jsonl"),
+    ("qiyuan", "evals/parks/qiyuan/corpus", "evals/parks/qiyuan/questions.jsonl"),
+)
+FORBIDDEN = ("evals/dev.jsonl", "evals/portability")
+
+
+@dataclass
+class Row:
+    set_name: str
+    item: EvalItem
+    query: str
+    passages: list[Passage]
+    ranked: Ranked  # candidates with features (probabilities filled per fold)
+    labels: np.ndarray
+
+
+class CachedVectors:
+    """The searcher's embeddings, kept on disk between runs (unit id → vector) so refits are fast."""
+
+    def __init__(self, searcher: Any, path: Path) -> None:
+        self.searcher = searcher
+        self.path = path
+        self.units: dict[str, np.ndarray] = {}
+        self.queries: dict[str, np.ndarray] = {}
+        if path.exists():
+            with path.open("rb") as f:
+                self.units, self.queries = pickle.load(f)
+
+    def query_vector(self, text: str) -> np.ndarray:
+        if text not in self.queries:
+            self.queries[text] = self.searcher.query_vector(text)
+        return self.queries[text]
+
+    def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray:
+        missing = [(u, t) for u, t in units if u not in self.units]
+        if missing:
+            for (u, _), v in zip(missing, self.searcher.unit_vectors(missing), strict=True):
+                self.units[u] = v
+        if not units:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.stack([self.units[u] for u, _ in units])
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("wb") as f:
+            pickle.dump((self.units, self.queries), f)
+
+
+def corpus_key(corpus: Path, settings: Settings) -> str:
+    h = hashlib.sha256()
+    for p in sorted(corpus.rglob("*")):
+        if p.is_file():
+            h.update(p.relative_to(corpus).as_posix().encode())
+            h.update(p.read_bytes())
+    h.update(f"{settings.embedder}|{settings.chunk_chars}|{settings.overlap_chars}".encode())
+    return h.hexdigest()[:16]
+
+
+def collect(set_name: str, corpus: Path, questions: Path, work: Path, base: Settings) -> tuple[list[Row], Any]:
+    key = corpus_key(corpus, base)
+    settings = base.model_copy(
+        update={"corpus_dir": corpus, "index_dir": work / f"index-{set_name}-{key}", "site_file": corpus / "site.toml"}
+    )
+    ingest_paths(settings, [corpus], progress=None)  # incremental: mirrors the corpus with this code's lexicon
+    bot = Bot.open(settings)
+    searcher = bot.searcher
+    vectors = CachedVectors(searcher, work / f"vectors-{set_name}-{key}.pkl")
+    steps = ChainSteps(searcher, settings, AnswerModel.neutral())
+    rows: list[Row] = []
+    for item in load_items(questions):
+        condensed = steps.condense({"question": item.question, "history": list(item.history)})
+        query = steps.normalize({"condensed": condensed})
+        passages = searcher.search(query, settings.k, normalized=True, vector=vectors.query_vector(query))
+        q = analyze(query, searcher.stats, original=item.question)
+        cands = candidates(q, passages, searcher.stats, vectors) if q.has_content else []
+        must = [squash(m) for m in item.must_include]
+        labels = np.array([1 if any(m in squash(c.text) for m in must) else 0 for c in cands], dtype=np.int64)
+        rows.append(Row(set_name, item, query, passages, Ranked(q, cands), labels))
+    vectors.save()
+    return rows, (searcher, vectors, settings)
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: float, balanced: bool) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    lr = LogisticRegression(C=c_reg, class_weight="balanced" if balanced else None, max_iter=5000)
+    lr.fit((x - mean) / scale, y)
+    return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
+
+
+def fit_units(rows: Sequence[Row], c_reg: float) -> Linear:
+    x = np.array([c.vector() for r in rows for c in r.ranked.candidates], dtype=np.float64)
+    y = np.concatenate([r.labels for r in rows if len(r.labels)])
+    return fit_linear(x, y, FEATURES, c_reg, balanced=True)
+
+
+def ranked_with(row: Row, unit: Linear) -> Ranked:
+    """The row's candidates (copies) with ``unit``'s probabilities, best first; answer_prob left at 0."""
+    cands: list[Candidate] = [copy.copy(c) for c in row.ranked.candidates]
+    if cands:
+        for c, p in zip(cands, unit.prob([c.vector() for c in cands]), strict=True):
+            c.prob = float(p)
+        cands.sort(key=lambda c: -c.prob)
+    return Ranked(row.ranked.question, cands, 0.0)
+
+
+def answer_row(row: Row, ranked: Ranked, ctx: dict[str, Any], model: AnswerModel) -> dict[str, Any]:
+    """Answer one row from ``ranked`` with ``model``'s thresholds; a report record (metrics shape)."""
+    searcher, vectors, settings = ctx[row.set_name]
+    answerer = ExtractiveAnswerer(searcher.stats, vectors, settings, model)
+    ans, _ = answerer.answer(row.item.question, row.query, row.passages, ranked=ranked)
+    out = Outcome(answer=ans.answer, refused=ans.refused, cited_texts=[c.text for c in ans.citations],
+                  retrieved_texts=[p.text for p in ans.retrieved])
+    checks, ok, why = score_item(row.item, out, settings.k)
+    return {"id": row.item.id, "type": row.item.type, "set": row.set_name, "tag": row.item.extra.get("tag", "-"),
+            "question": row.item.question, "answer": ans.answer, "refused": ans.refused, "checks": checks,
+            "pass": ok, "why": why, "latency_ms": 0.0}
+
+
+def answer_precision(records: Sequence[dict[str, Any]]) -> float:
+    answered = [r for r in records if not r["refused"]]
+    if not answered:
+        return 1.0
+    good = sum(1 for r in answered if r["checks"]["key_facts"])
+    return good / len(answered)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", dest="sets", action="append", metavar="NAME:CORPUS:QUESTIONS",
+                    help="a training set (repeatable); default: " + ", ".join(s[0] for s in DEFAULT_SETS))
+    ap.add_argument("--out", type=Path, default=ROOT / "bot" / "answer" / "weights.json")
+    ap.add_argument("--work", type=Path, default=Path.home() / ".cache" / "leshan-park-bot" / "fit")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--max-false-refusal", type=float, default=0.10,
+                    help="most answerable questions (share, out of fold) the refusal threshold may refuse")
+    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
+    ap.add_argument("--c-question", type=float, default=0.1, help="inverse L2 strength of the question model")
+    ap.add_argument("--dry-run", action="store_true", help="print the cross-validated figures, write nothing")
+    ap.add_argument("--show-failures", action="store_true")
+    args = ap.parse_args(argv)
+
+    sets: list[tuple[str, str, str]] = []
+    for spec in args.sets or []:
+        parts = spec.split(":", 2)
+        if len(parts) != 3 or not all(p.strip() for p in parts):
+            ap.error(f"--set {spec!r}: expected NAME:CORPUS:QUESTIONS")
+        sets.append((parts[0], parts[1], parts[2]))
+    sets = sets or list(DEFAULT_SETS)
+    checks = [(ROOT / f).resolve() for f in FORBIDDEN]
+    for _, corpus, questions in sets:
+        for path in (questions, corpus):
+            resolved = (ROOT / path).resolve()
+            if any(resolved == c or resolved.is_relative_to(c) for c in checks):
+                ap.error(f"{path}: the dev set and the portability park are checks, never training data")
+    base = Settings()
+    rows: list[Row] = []
+    ctx: dict[str, Any] = {}
+    for name, corpus, questions in sets:
+        got, ctx[name] = collect(name, ROOT / corpus, ROOT / questions, args.work, base)
+        rows.extend(got)
+        pos = sum(int(r.labels.sum() > 0) for r in got)
+        print(f"{name}: {len(got)} questions, {sum(len(r.labels) for r in got)} candidates, "
+              f"{pos} questions with a positive candidate", file=sys.stderr)
+
+    rng = np.random.default_rng(7)
+    order = rng.permutation(len(rows))
+    fold_of = [0] * len(rows)
+    for k, i in enumerate(order):
+        fold_of[int(i)] = k % args.folds
+    folds = range(args.folds)
+
+    # stage 1, out of fold: unit probabilities for every question from a model that never saw it
+    unit_models = {k: fit_units([r for i, r in enumerate(rows) if fold_of[i] != k], args.c) for k in folds}
+    oof_ranked = [ranked_with(r, unit_models[fold_of[i]]) for i, r in enumerate(rows)]
+    unit_only = {k: AnswerModel(unit_models[k], Linear.neutral(QUESTION_FEATURES), -1.0, 0.5, 1.0, 1.0) for k in folds}
+
+    # further units: the threshold and length budget that maximise key facts when every question is answered,
+    # with citation precision >= 0.9 and the median answer no longer than 0.95 x max_answer_chars
+    grid = [round(x, 3) for x in np.arange(0.3, 0.9, 0.05)] + [0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 1.01]
+    best: tuple[tuple[float, float, float], tuple[float, float, float], list[dict[str, Any]]] | None = None
+    for budget, gap, te in [(b, g, t) for b in (1.0, 1.25, 1.5) for g in (0.02, 0.05, 0.1, 0.2, 1.0) for t in grid]:
+        if True:
+            recs = [answer_row(r, oof_ranked[i], ctx, unit_only[fold_of[i]].with_thresholds(-1.0, te, budget, gap))
+                    for i, r in enumerate(rows)]
+            s = summarize(recs, base.k)
+            cp = s["citation_precision"] or 0.0
+            med = percentile([float(len(x["answer"])) for x in recs], 50) or 0.0
+            # key facts, less the shortfall of citation precision under 0.9 and 1% per char of median over 0.95 x max
+            key = ((s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp)
+                   - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars), cp, 0.0)
+            if best is None or key > best[0]:
+                best = (key, (te, budget, gap), recs)
+    assert best is not None
+    _, (t_extra, extra_budget, extra_gap), forced = best
+    # stage 2: is quoting the ranked units right? (answering a question that must be refused never is)
+    qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
+    qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
+    answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
+    q_models = {k: fit_linear(qx[[fold_of[i] != k for i in range(len(rows))]],
+                              answerable[[fold_of[i] != k for i in range(len(rows))]], QUESTION_FEATURES,
+                              args.c_question, False)
+                for k in folds}
+    q_oof = np.array([float(q_models[fold_of[i]].prob(qx[i : i + 1])[0]) for i in range(len(rows))])
+
+    # the refusal threshold: the one that maximises key facts + refusal accuracy out of fold while at most
+    # --max-false-refusal of the answerable questions are refused; its answer precision is reported
+    curve = []
+    for ta in sorted(set(np.round(q_oof, 3))):
+        answered = q_oof >= ta
+        prec = float(qy[answered].mean()) if answered.any() else 1.0
+        false_ref = float((~answered[answerable == 1]).mean())
+        refusal = float((~answered[answerable == 0]).mean()) if (answerable == 0).any() else 1.0
+        key = float((answered & (qy == 1))[answerable == 1].mean())
+        curve.append((float(ta), prec, float(answered.mean()), false_ref, refusal, key))
+    ok = [c for c in curve if c[3] <= args.max_false_refusal]
+    chosen = max(ok, key=lambda c: c[5] + c[4]) if ok else curve[0]
+    t_answer, precision = chosen[0], chosen[1]
+    records = []
+    for i, r in enumerate(rows):
+        m = AnswerModel(unit_models[fold_of[i]], q_models[fold_of[i]], t_answer, t_extra, extra_budget, extra_gap)
+        rr = oof_ranked[i]
+        records.append(answer_row(r, Ranked(rr.question, rr.candidates, float(q_oof[i])), ctx, m))
+    print("\n answer-threshold  precision  answered  false-refusal  refusal  key-facts", file=sys.stderr)
+    for ta, prec, share, fr, ref, key in curve[:: max(1, len(curve) // 25)]:
+        mark = " <" if ta == t_answer else ""
+        print(f"  {ta:6.3f}           {prec:6.3f}     {share:5.3f}    {fr:5.3f}        {ref:5.3f}    {key:5.3f}{mark}",
+              file=sys.stderr)
+    oof: dict[str, Any] = {"all": _figures(records)}
+    for name, _, _ in sets:
+        oof[name] = _figures([r for r in records if r["set"] == name])
+        for tag in sorted({r["tag"] for r in records if r["set"] == name}):
+            oof[f"{name}/{tag}"] = _figures([r for r in records if r["set"] == name and r["tag"] == tag])
+    print(f"\nanswer threshold {t_answer} (out-of-fold answer precision {precision:.3f}, false refusals <= "
+          f"{args.max_false_refusal}), extra threshold {t_extra}, budget {extra_budget}, gap {extra_gap}", file=sys.stderr)
+    print(json.dumps({k: v for k, v in oof.items() if "/" not in k}, ensure_ascii=False, indent=1))
+    for k, v in oof.items():
+        if "/" in k:
+            print(f"  {k:28s} n={v['n']:3d} key={v['key_fact_acc']} ref={v['refusal_acc']} fr={v['false_refusal_rate']}")
+    if args.show_failures:
+        for r in records:
+            if not r["pass"]:
+                print(f"{r['id']:<6} {r['type']:<12} {r['tag']:<12} {r['question'][:40]}\n       -> {r['answer'][:110]}\n       {r['why']}")
+
+    if args.dry_run:
+        return 0
+    final_unit = fit_units(rows, args.c)
+    final_q = fit_linear(qx, answerable, QUESTION_FEATURES, args.c_question, False)
+    meta = {
+        "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "method": f"two logistic regressions (scikit-learn, L2): units hold the answer (C={args.c:g}, balanced "
+                  f"classes); the question is answerable from the articles (C={args.c_question:g}), stacked on "
+                  f"out-of-fold unit probabilities; thresholds chosen on {args.folds}-fold out-of-fold answers",
+        "max_false_refusal": args.max_false_refusal,
+        "answer_precision_out_of_fold": round(precision, 4),
+        "training_sets": [
+            {"name": n, "corpus": c, "questions": q,
+             "questions_sha256": hashlib.sha256((ROOT / q).read_bytes()).hexdigest(),
+             "n_questions": sum(1 for r in rows if r.set_name == n)}
+            for n, c, q in sets
+        ],
+        "n_candidates": int(sum(len(r.labels) for r in rows)),
+        "embedder": base.embedder,
+        "k": base.k,
+        "out_of_fold": oof,
+        "unit_coefficients": {f: round(float(w), 4) for f, w in zip(FEATURES, final_unit.coef, strict=True)},
+        "question_coefficients": {f: round(float(w), 4) for f, w in zip(QUESTION_FEATURES, final_q.coef, strict=True)},
+    }
+    AnswerModel(final_unit, final_q, t_answer, t_extra, extra_budget, extra_gap, meta).save(args.out)
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+def _figures(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    s = summarize(records, 8)
+    chars = [len(r["answer"]) for r in records if not r["refused"]]
+    return {
+        "n": len(records),
+        "key_fact_acc": _r(s["key_fact_acc"]),
+        "refusal_acc": _r(s["refusal_acc"]),
+        "false_refusal_rate": _r(s["false_refusal_rate"]),
+        "citation_precision": _r(s["citation_precision"]),
+        "answer_precision": _r(answer_precision(records)),
+        "answer_chars_median": percentile([float(c) for c in chars], 50),
+    }
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

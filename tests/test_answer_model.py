@@ -1,0 +1,330 @@
+"""The fitted answer-selection model (bot/answer/model.py): the packaged weights, save/load, damaged
+files as ModelError with a hint, the logistic maths; and fit_answerer.py's refusal to train on checks.
+
+No fit is run here (a real fit takes minutes): the script is only asked to parse its arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.answer.features import FEATURES, QUESTION_FEATURES
+from bot.answer.model import WEIGHTS_FILE, AnswerModel, Linear, ModelError
+from bot.errors import BotError
+
+REPO = Path(__file__).resolve().parents[1]
+FORBIDDEN = ("evals/dev.jsonl", "evals/portability")
+
+
+@pytest.fixture(scope="module")
+def packaged() -> AnswerModel:
+    return AnswerModel.load()
+
+
+@pytest.fixture(scope="module")
+def packaged_json() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((REPO / "bot" / "answer" / WEIGHTS_FILE).read_text(encoding="utf-8"))
+    return data
+
+
+# -- the packaged weights -----------------------------------------------------------------------------
+
+
+def test_packaged_weights_match_the_features_this_code_computes(packaged: AnswerModel) -> None:
+    assert packaged.unit.features == FEATURES
+    assert packaged.question.features == QUESTION_FEATURES
+    for lin, n in ((packaged.unit, len(FEATURES)), (packaged.question, len(QUESTION_FEATURES))):
+        assert lin.mean.shape == lin.scale.shape == lin.coef.shape == (n,)
+        assert np.all(np.isfinite(lin.mean)) and np.all(np.isfinite(lin.coef)) and np.isfinite(lin.intercept)
+        assert np.all(lin.scale > 0) and np.all(np.isfinite(lin.scale))
+
+
+def test_packaged_thresholds_are_probabilities(packaged: AnswerModel) -> None:
+    assert 0.0 <= packaged.answer_threshold <= 1.0
+    assert 0.0 <= packaged.extra_threshold <= 1.0
+    assert packaged.extra_budget > 0
+
+
+def test_packaged_meta_names_training_sets_that_are_not_checks(packaged: AnswerModel) -> None:
+    sets = packaged.meta["training_sets"]
+    assert sets, "the weights do not say what they were fitted on"
+    for s in sets:
+        assert s["name"] and s["corpus"] and s["questions"]
+        for path in (s["corpus"], s["questions"]):
+            norm = Path(path).as_posix()
+            assert not any(bad in norm for bad in FORBIDDEN), s
+            assert (REPO / path).exists(), f"{path} named in the weights' meta does not exist"
+        # the recorded training questions are the file in the repository (stale weights show here)
+        digest = hashlib.sha256((REPO / s["questions"]).read_bytes()).hexdigest()
+        assert digest == s["questions_sha256"], f"{s['questions']} changed since the weights were fitted"
+
+
+def test_packaged_model_gives_probabilities(packaged: AnswerModel) -> None:
+    rows = np.vstack([packaged.unit.mean, packaged.unit.mean + packaged.unit.scale, np.zeros(len(FEATURES))])
+    p = packaged.unit_prob(rows)
+    assert p.shape == (3,) and np.all((p > 0) & (p < 1))
+    q = packaged.answer_prob(dict.fromkeys(QUESTION_FEATURES, 0.0))
+    assert 0.0 < q < 1.0
+    assert packaged.unit_prob(np.zeros((0, len(FEATURES)))).shape == (0,)
+
+
+def test_packaged_model_is_monotone_in_each_feature_by_the_sign_of_its_weight(packaged: AnswerModel) -> None:
+    lin = packaged.unit
+    base = lin.mean.copy()
+    p0 = lin.prob(base[None, :])[0]
+    for i, f in enumerate(FEATURES):
+        up = base.copy()
+        up[i] += lin.scale[i]
+        p1 = lin.prob(up[None, :])[0]
+        if lin.coef[i] > 1e-9:
+            assert p1 > p0, f
+        elif lin.coef[i] < -1e-9:
+            assert p1 < p0, f
+
+
+# -- save / load --------------------------------------------------------------------------------------
+
+
+def test_save_load_round_trip(packaged: AnswerModel, tmp_path: Path) -> None:
+    model = packaged.with_thresholds(0.37, 0.61, 1.5)
+    path = tmp_path / "w.json"
+    model.save(path)
+    back = AnswerModel.load(path)
+    for a, b in ((model.unit, back.unit), (model.question, back.question)):
+        assert a.features == b.features
+        for field in ("mean", "scale", "coef"):
+            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
+        assert a.intercept == b.intercept
+    assert (back.answer_threshold, back.extra_threshold, back.extra_budget) == (0.37, 0.61, 1.5)
+    assert back.meta == model.meta
+    rows = np.vstack([model.unit.mean, model.unit.mean - model.unit.scale])
+    np.testing.assert_array_equal(model.unit_prob(rows), back.unit_prob(rows))
+
+
+def test_saved_file_is_readable_json(packaged: AnswerModel, tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    packaged.save(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert set(data) >= {"unit", "question", "answer_threshold", "extra_threshold", "meta"}
+    assert data["unit"]["features"] == list(FEATURES)
+
+
+def _mutated(packaged_json: dict[str, Any], change: Callable[[dict[str, Any]], None]) -> str:
+    data = json.loads(json.dumps(packaged_json))
+    change(data)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _drop(d: dict[str, Any], key: str) -> None:
+    del d[key]
+
+
+DAMAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "truncated": lambda d: json.dumps(d)[:500],
+    "empty": lambda d: "",
+    "not-json": lambda d: "weights: yes\n",
+    "a-list": lambda d: "[1, 2, 3]",
+    "no-unit": lambda d: _mutated(d, lambda x: _drop(x, "unit")),
+    "no-threshold": lambda d: _mutated(d, lambda x: _drop(x, "answer_threshold")),
+    "threshold-not-a-number": lambda d: _mutated(d, lambda x: x.update(answer_threshold="high")),
+    "unit-not-an-object": lambda d: _mutated(d, lambda x: x.update(unit=[0.1, 0.2])),
+    "coef-not-numbers": lambda d: _mutated(d, lambda x: x["unit"].update(coef=["a"] * len(FEATURES))),
+    "no-intercept": lambda d: _mutated(d, lambda x: _drop(x["question"], "intercept")),
+    "meta-not-an-object": lambda d: _mutated(d, lambda x: x.update(meta="fitted yesterday")),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGES))
+def test_a_damaged_file_is_a_model_error_with_a_hint(
+    damage: str, packaged_json: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(DAMAGES[damage](packaged_json), encoding="utf-8")
+    with pytest.raises(ModelError) as err:
+        AnswerModel.load(path)
+    _check_one_line(err.value)
+
+
+def test_unreadable_bytes_and_a_missing_file_are_model_errors(tmp_path: Path) -> None:
+    path = tmp_path / "w.json"
+    path.write_bytes(b"\xff\xfe\x00garbage\x80")
+    with pytest.raises(ModelError) as err:
+        AnswerModel.load(path)
+    _check_one_line(err.value)
+    with pytest.raises(ModelError) as err:
+        AnswerModel.load(tmp_path / "missing.json")
+    _check_one_line(err.value)
+
+
+SHAPES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "coef-too-short": lambda x: x["unit"].update(coef=x["unit"]["coef"][:-1]),
+    "mean-too-long": lambda x: x["question"].update(mean=[*x["question"]["mean"], 0.0]),
+    "coef-a-matrix": lambda x: x["unit"].update(coef=[[c] for c in x["unit"]["coef"]]),
+    "scale-zero": lambda x: x["unit"]["scale"].__setitem__(0, 0.0),
+    "scale-negative": lambda x: x["question"]["scale"].__setitem__(1, -1.0),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_weights_of_the_wrong_shape_are_a_model_error(
+    shape: str, packaged_json: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(_mutated(packaged_json, SHAPES[shape]), encoding="utf-8")
+    with pytest.raises(ModelError, match=r"shape|damaged") as err:
+        AnswerModel.load(path)
+    _check_one_line(err.value)
+
+
+def _one_more_question_feature(x: dict[str, Any]) -> None:
+    for key, value in (("features", "extra"), ("mean", 0.0), ("scale", 1.0), ("coef", 0.0)):
+        x["question"][key].append(value)
+
+
+OTHER_FEATURES: dict[str, Callable[[dict[str, Any]], None]] = {
+    "renamed": lambda x: x["unit"]["features"].__setitem__(0, "some_other_feature"),
+    "reordered": lambda x: x["unit"].update(features=list(reversed(x["unit"]["features"]))),
+    "one-more": _one_more_question_feature,
+    "unit-and-question-swapped": lambda x: x.update(unit=x["question"], question=x["unit"]),
+}
+
+
+@pytest.mark.parametrize("other", sorted(OTHER_FEATURES))
+def test_weights_for_other_features_are_a_model_error(
+    other: str, packaged_json: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tmp_path / "w.json"
+    path.write_text(_mutated(packaged_json, OTHER_FEATURES[other]), encoding="utf-8")
+    with pytest.raises(ModelError, match="other features") as err:
+        AnswerModel.load(path)
+    _check_one_line(err.value)
+
+
+def _check_one_line(err: ModelError) -> None:
+    assert isinstance(err, BotError)
+    line = err.one_line()
+    assert "\n" not in line
+    assert "fit_answerer.py" in line  # the hint says how to get good weights
+
+
+# -- the maths ----------------------------------------------------------------------------------------
+
+
+def test_linear_prob_is_monotone_in_a_positive_weight_feature() -> None:
+    lin = Linear(("a", "b"), np.array([1.0, 0.0]), np.array([2.0, 1.0]), np.array([1.5, -0.5]), -0.2)
+    xs = np.linspace(-10, 10, 41)
+    p = lin.prob([[x, 0.3] for x in xs])
+    assert np.all(np.diff(p) > 0)
+    assert np.all((p > 0) & (p < 1))
+    q = lin.prob([[0.3, x] for x in xs])  # a negative weight: the other way
+    assert np.all(np.diff(q) < 0)
+    # at the mean, the probability is sigmoid(intercept)
+    assert lin.prob([[1.0, 0.0]])[0] == pytest.approx(1 / (1 + np.exp(0.2)))
+
+
+def test_linear_prob_of_no_rows_is_empty() -> None:
+    lin = Linear.neutral(("a",))
+    assert lin.prob([]).shape == (0,)
+
+
+def test_neutral_model_gives_one_half_everywhere() -> None:
+    model = AnswerModel.neutral()
+    rng = np.random.default_rng(0)
+    rows = rng.normal(0, 100, size=(20, len(FEATURES)))
+    np.testing.assert_allclose(model.unit_prob(rows), 0.5)
+    for _ in range(5):
+        q = dict(zip(QUESTION_FEATURES, rng.normal(0, 100, len(QUESTION_FEATURES)), strict=True))
+        assert model.answer_prob(q) == pytest.approx(0.5)
+    assert model.unit.features == FEATURES and model.question.features == QUESTION_FEATURES
+
+
+def test_neutral_model_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "neutral.json"
+    AnswerModel.neutral().save(path)
+    back = AnswerModel.load(path)
+    np.testing.assert_allclose(back.unit_prob(np.ones((3, len(FEATURES)))), 0.5)
+
+
+# -- fit_answerer.py never trains on the checks --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fit_script() -> Iterator[ModuleType]:
+    name = "fit_answerer_under_test"
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / "fit_answerer.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop(name, None)
+
+
+@pytest.fixture
+def no_fit(fit_script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The script with its data collection replaced: a set that gets past the argument check fails loudly
+    here instead of starting a fit that takes minutes."""
+
+    def collect(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the script went on to read the training set {args[:3]}")
+
+    monkeypatch.setattr(fit_script, "collect", collect)
+    return fit_script
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "x:corpus:evals/dev.jsonl",
+        "x:evals/portability/corpus:evals/portability/questions.jsonl",
+        "x:corpus:evals/portability/questions.jsonl",
+        "x:evals/portability/corpus:evals/train.jsonl",
+        f"x:corpus:{REPO / 'evals' / 'dev.jsonl'}",
+    ],
+)
+def test_fit_answerer_refuses_the_checks_as_training_data(
+    spec: str, no_fit: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        no_fit.main(["--set", spec, "--dry-run"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "never training data" in err
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "x:corpus:evals/./dev.jsonl",
+        "x:corpus:evals/parks/../dev.jsonl",
+        "x:corpus:evals//dev.jsonl",
+        "x:evals/./portability/corpus:evals/train.jsonl",
+    ],
+)
+def test_fit_answerer_refuses_the_checks_under_another_spelling(
+    spec: str, no_fit: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the same files, written differently: the check must compare resolved paths, not strings
+    with pytest.raises(SystemExit) as exit_:
+        no_fit.main(["--set", spec, "--dry-run"])
+    assert exit_.value.code == 2
+    assert "never training data" in capsys.readouterr().err
+
+
+def test_fit_answerer_refuses_a_malformed_set(no_fit: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        no_fit.main(["--set", "x:corpus", "--dry-run"])
+    assert exit_.value.code == 2  # an argparse error, not a traceback
+    assert "x:corpus" in capsys.readouterr().err

