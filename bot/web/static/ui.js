@@ -110,7 +110,7 @@
   };
 
   // Gradio writes a few labels in English without a translation key
-  const LABELS = { "chatbot conversation": "对话记录", Textbox: "问题", Chatbot: "对话" };
+  const LABELS = { "chatbot conversation": "对话记录", Textbox: "问题", Chatbot: "对话", "Scroll down": "回到最新" };
   const PREFIXES = [["user's message:", "问题"], ["bot's message:", "回答"]]; // + the message's raw HTML
   const chinese = (v) => {
     if (Object.prototype.hasOwnProperty.call(LABELS, v)) return LABELS[v];
