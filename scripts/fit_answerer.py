@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer.extractive import ExtractiveAnswerer, Ranked  # noqa: E402
+from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer  # noqa: E402
 from bot.answer.features import FEATURES, QUESTION_FEATURES, Candidate, analyze, candidates, question_features  # noqa: E402
 from bot.answer.model import AnswerModel, Linear  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
@@ -157,7 +157,8 @@ def fit_units(rows: Sequence[Row], c_reg: float) -> Linear:
 
 def ranked_with(row: Row, unit: Linear) -> Ranked:
     """The row's candidates (copies) with ``unit``'s probabilities, best first; answer_prob left at 0."""
-    cands: list[Candidate] = [copy.copy(c) for c in row.ranked.candidates]
+    q = row.ranked.question
+    cands: list[Candidate] = [copy.copy(c) for c in row.ranked.candidates if can_answer(q, c)]
     if cands:
         for c, p in zip(cands, unit.prob([c.vector() for c in cands]), strict=True):
             c.prob = float(p)

@@ -145,8 +145,15 @@ def _about_another(c: Candidate) -> bool:
     return bool(c.features.get("conflict")) and c.features.get("subj_ctx", 0.0) < 0.5
 
 
+def can_answer(question: Question, c: Candidate) -> bool:
+    """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
+    sentence without a number. Applied before the question model reads the ranked units, in fitting too."""
+    return question.ask.kind != "number" or bool(c.features.get("has_number"))
+
+
 def score(question: Question, cands: list[Candidate], model: AnswerModel) -> Ranked:
     """Candidates with the model's unit probabilities, best first, and the question's answer probability."""
+    cands = [c for c in cands if can_answer(question, c)]
     if not cands:
         return Ranked(question, [], 0.0)
     for c, p in zip(cands, model.unit_prob([c.vector() for c in cands]), strict=True):
@@ -198,4 +205,4 @@ def _compose(chosen: list[Candidate], passages: list[Passage]) -> tuple[str, lis
     return "".join(parts), citations
 
 
-__all__ = ["ExtractiveAnswerer", "Ranked", "score"]
+__all__ = ["ExtractiveAnswerer", "Ranked", "can_answer", "score"]
