@@ -232,8 +232,9 @@ def _can_be_focus(word: str, pos: str, kind: str) -> bool:
     return True
 
 
-#: grammatical characters that never belong to a word split apart by the segmenter
-_PARTICLES = frozenset("的了是在和与及或也都就把被将对为以于之其这那该吗呢吧啊么有个些我你他它她们还又再很最更从到由让给向往得地着过")
+#: grammatical characters, and time/position words (后, 年, 内), that never belong to a word split apart by the
+#: segmenter
+_PARTICLES = frozenset("的了是在和与及或也都就把被将对为以于之其这那该吗呢吧啊么有个些我你他它她们还又再很最更从到由让给向往得地着过前后年月日时中内外")
 
 
 def _merge_singles(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -493,22 +494,30 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
 
 
 _CONTEXT_CHARS = 200
+_LEAD_CHARS = 120  # a paragraph's opening sentence names its topic (该项目/其 later in it point back to it)
 
 
 def _context_before(c: Candidate, p: Passage, stats: CorpusStats) -> str:
-    """The text before a unit that may name its subject: the same paragraph up to the unit (at most
-    :data:`_CONTEXT_CHARS`), and the sentence before when the unit opens with a pronoun."""
+    """The text before a unit that may name its subject: the same paragraph up to the unit (its opening and
+    the last :data:`_CONTEXT_CHARS` before the unit), and the end of the paragraph before when the unit
+    opens with a pronoun."""
     at = p.start + c.start
-    before = stats.text_before(p.article_id, at, _CONTEXT_CHARS) if p.article_id else p.text[: c.start]
+    reach = _LEAD_CHARS + _CONTEXT_CHARS + 200
+    before = stats.text_before(p.article_id, at, reach) if p.article_id else p.text[: c.start]
     if not before:
-        before = p.text[max(0, c.start - _CONTEXT_CHARS) : c.start]
+        before = p.text[max(0, c.start - reach) : c.start]
     para = before.rsplit("\n", 1)
+    if len(para) == 1 and len(before) >= reach:
+        return before[-_CONTEXT_CHARS:]  # a paragraph longer than the reach: its opening is out of sight
+    here = para[-1]
+    if len(here) > _LEAD_CHARS + _CONTEXT_CHARS:
+        here = here[:_LEAD_CHARS] + " " + here[-_CONTEXT_CHARS:]
     if len(para) == 2 and not _PRONOUN_START.match(c.text):
-        return para[1]
+        return here
     if len(para) == 2:
         prev_para = para[0].rsplit("\n", 1)[-1]
-        return prev_para[-80:] + para[1]
-    return before
+        return prev_para[-80:] + here
+    return here
 
 
 def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[str, float]:
