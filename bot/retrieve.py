@@ -17,12 +17,13 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
+from .chunk_table import ChunkTable
 from .index import Index, StoredChunk
 from .lang.thesaurus import Thesaurus, general_thesaurus
 from .lang.words import STOP_WORDS, separate_question_words
@@ -169,8 +170,10 @@ class BM25:
     @classmethod
     def load(cls, directory: Path) -> BM25:
         params = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
+        # memory-mapped: opening maps the postings, the pages are read (and shared between workers) as used
         lengths, indptr, doc_ids, tfs = (
-            np.load(directory / f"{n}.npy", allow_pickle=False) for n in ("lengths", "indptr", "doc_ids", "tfs")
+            np.load(directory / f"{n}.npy", mmap_mode="r", allow_pickle=False)
+            for n in ("lengths", "indptr", "doc_ids", "tfs")
         )
         return cls(params["vocab"], lengths, indptr, doc_ids, tfs, k1=float(params["k1"]), b=float(params["b"]))
 
@@ -221,7 +224,7 @@ def _search_fingerprint() -> str:
 
 
 #: bump when the saved search tables change shape or meaning
-SEARCH_TABLES_VERSION = 1
+SEARCH_TABLES_VERSION = 2
 
 
 def search_artifact_name() -> str:
@@ -230,15 +233,41 @@ def search_artifact_name() -> str:
 
 def build_search_tables(index: Index, directory: Path) -> None:
     """Everything a searcher needs besides the Chroma collection, computed once per generation: the chunk
-    table, BM25 postings over jieba tokens and the typo-repair table."""
+    table (SQLite), BM25 postings over jieba tokens, the typo-repair table and the corpus facts the searcher
+    would otherwise gather from every chunk at open (its characters, its articles, those naming the site)."""
+    from .chunk_table import CHUNKS_FILE, write_chunk_table
+    from .site import load_site_profile
+
     chunks = list(index.iter_chunks())
     tokenizer = Tokenizer(index.terms)
     bm25 = BM25.from_docs([tokenizer.tokens(HybridSearcher.keyword_text(c)) for c in chunks])
     bm25.save(directory / "bm25")
     fixer = TypoFixer(set(index.terms) | {t for t in bm25.vocabulary() if len(t) >= 3})
-    table = {"ids": [c.id for c in chunks], "texts": [c.text for c in chunks], "metas": [c.meta for c in chunks]}
-    (directory / "chunks.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    write_chunk_table(directory / CHUNKS_FILE, chunks)
     (directory / "typo.json").write_text(json.dumps(fixer.to_table(), ensure_ascii=False), encoding="utf-8")
+    site = load_site_profile(index.settings.site_path)
+    facts = {
+        "n_chunks": len(chunks),
+        "n_articles": len({str(c.meta.get("article_id", "")) for c in chunks}),
+        "corpus_chars": "".join(sorted(_corpus_chars(chunks))),
+        "site_names": sorted(site.names),
+        "site_articles": sorted(_articles_naming(chunks, site.names)),
+    }
+    (directory / "facts.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+
+
+def _corpus_chars(chunks: Iterable[StoredChunk]) -> frozenset[str]:
+    """The CJK characters the corpus writes (a query keeps them as they are, not simplified)."""
+    return frozenset(ch for c in chunks for ch in c.text if ord(ch) > 0x2E7F)
+
+
+def _articles_naming(chunks: Iterable[StoredChunk], names: Iterable[str]) -> set[str]:
+    names = list(names)
+    return {
+        str(c.meta.get("article_id", ""))
+        for c in chunks
+        if any(n in c.text or n in str(c.meta.get("title", "")) for n in names)
+    }
 
 
 def prepare_search(index: Index) -> str:
@@ -263,7 +292,10 @@ class CorpusStats:
         site_articles: set[str],
         n_articles: int,
         chunks: Sequence[StoredChunk] = (),
+        spans: Callable[[str], Sequence[tuple[int, int, str]]] | None = None,
     ) -> None:
+        """``spans(article_id)``: (start, end, text) of an article's chunks in order, read on demand (a chunk
+        table); without it they are gathered here from ``chunks``."""
         self._tokenizer = tokenizer
         self._bm25 = bm25
         self._idf_max = max(bm25.idf.values()) if bm25.idf else 1.0
@@ -272,11 +304,12 @@ class CorpusStats:
         self.site = site
         self._site_articles = frozenset(site_articles)
         self.n_articles = n_articles
-        self._spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # article → (start, end, text)
+        gathered: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # article → (start, end, text)
         for c in chunks:
-            self._spans[str(c.meta.get("article_id", ""))].append((int(c.meta.get("start", 0)), int(c.meta.get("end", 0)), c.text))
-        for spans in self._spans.values():
-            spans.sort()
+            gathered[str(c.meta.get("article_id", ""))].append((int(c.meta.get("start", 0)), int(c.meta.get("end", 0)), c.text))
+        for spans_of in gathered.values():
+            spans_of.sort()
+        self._spans: Callable[[str], Sequence[tuple[int, int, str]]] = spans or (lambda a: gathered.get(a, ()))
         self._site_syn: dict[str, dict[str, float]] = {}
         for key, alts in site.synonyms.items():
             for alt in alts:
@@ -348,7 +381,7 @@ class CorpusStats:
         stitched from its chunks: what an answer unit's pronoun (该项目, 其) may refer to."""
         lo = max(0, offset - chars)
         pieces: dict[int, str] = {}
-        for start, end, text in self._spans.get(article_id, ()):
+        for start, end, text in self._spans(article_id):
             if start >= offset:
                 break
             if end <= lo:
@@ -372,27 +405,36 @@ class HybridSearcher:
         self,
         index: Index,
         settings: Settings,
-        chunks: list[StoredChunk],
+        chunks: Sequence[StoredChunk],
         sparse: SparseScorer,
         fixer: TypoFixer,
         site: SiteProfile | None = None,
         thesaurus: Thesaurus | None = None,
+        facts: Mapping[str, Any] | None = None,
     ) -> None:
+        """``chunks``: a list, or the generation's :class:`~bot.chunk_table.ChunkTable` (rows read on demand);
+        ``facts``: what :func:`build_search_tables` saved about the corpus (else gathered from ``chunks``)."""
         self.index = index
         self.settings = settings
         self.chunks = chunks
         self.site = site or SiteProfile()
-        self.by_id = {c.id: i for i, c in enumerate(chunks)}
+        table = chunks if isinstance(chunks, ChunkTable) else None
+        self.by_id: Mapping[str, int] = table.by_id if table is not None else {c.id: i for i, c in enumerate(chunks)}
         self.tokenizer = Tokenizer(index.terms)
         self.bm25: SparseScorer = sparse
         self.fixer = fixer
-        self.corpus_chars = frozenset(ch for c in chunks for ch in c.text if ord(ch) > 0x2E7F)
-        articles = {str(c.meta.get("article_id", "")) for c in chunks}
-        site_articles = {
-            str(c.meta.get("article_id", ""))
-            for c in chunks
-            if any(n in c.text or n in str(c.meta.get("title", "")) for n in self.site.names)
-        }
+        names = sorted(self.site.names)
+        if facts is not None:
+            self.corpus_chars = frozenset(str(facts["corpus_chars"]))
+            n_articles = int(facts["n_articles"])
+            if list(facts.get("site_names", [])) == names:
+                site_articles = set(facts.get("site_articles", []))
+            else:  # the site profile changed since the ingest
+                site_articles = table.articles_naming(names) if table is not None else _articles_naming(chunks, names)
+        else:
+            self.corpus_chars = _corpus_chars(chunks)
+            n_articles = len({str(c.meta.get("article_id", "")) for c in chunks})
+            site_articles = _articles_naming(chunks, names)
         self.stats = CorpusStats(
             self.tokenizer,
             sparse,
@@ -400,8 +442,9 @@ class HybridSearcher:
             thesaurus or general_thesaurus(settings.cache_dir),
             self.site,
             site_articles,
-            len(articles),
-            chunks,
+            n_articles,
+            () if table is not None else chunks,
+            spans=table.article_spans if table is not None else None,
         )
         self._vec_lock = threading.Lock()
         self._query_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -412,15 +455,14 @@ class HybridSearcher:
         cls, index: Index, settings: Settings, site: SiteProfile | None = None, thesaurus: Thesaurus | None = None
     ) -> HybridSearcher:
         """Open the generation's saved search tables (building them once if this generation has none)."""
+        from .chunk_table import CHUNKS_FILE
+
         name = search_artifact_name()
         path = index.artifact(name, lambda d: build_search_tables(index, d))
-        table = json.loads((path / "chunks.json").read_text(encoding="utf-8"))
-        chunks = [
-            StoredChunk(cid, text, meta)
-            for cid, text, meta in zip(table["ids"], table["texts"], table["metas"], strict=True)
-        ]
+        facts = json.loads((path / "facts.json").read_text(encoding="utf-8"))
+        chunks = ChunkTable(path / CHUNKS_FILE, size=int(facts["n_chunks"]))
         fixer = TypoFixer.from_table(json.loads((path / "typo.json").read_text(encoding="utf-8")))
-        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus)
+        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus, facts)
 
     # -- vectors (the index's own embedder) ----------------------------------------------------------------
     def query_vector(self, text: str) -> np.ndarray:
@@ -475,7 +517,21 @@ class HybridSearcher:
         return normalize_query(query, self.fixer, self.stats.english_terms, self.corpus_chars)
 
     def _passage(self, i: int, score: float, dense: float | None, bm: float | None) -> Passage:
-        c = self.chunks[i]
+        return self._passage_of(self.chunks[i], score, dense, bm)
+
+    def _rows(self, positions: Sequence[int]) -> list[StoredChunk]:
+        """The chunks at ``positions`` (one read of the chunk table)."""
+        if isinstance(self.chunks, ChunkTable):
+            return self.chunks.rows(positions)
+        return [self.chunks[i] for i in positions]
+
+    def _positions(self, ids: Sequence[str]) -> dict[str, int]:
+        if isinstance(self.chunks, ChunkTable):
+            return self.chunks.positions(ids)
+        return {cid: self.by_id[cid] for cid in ids if cid in self.by_id}
+
+    @staticmethod
+    def _passage_of(c: StoredChunk, score: float, dense: float | None, bm: float | None) -> Passage:
         m = c.meta
         return Passage(
             id=c.id,
@@ -509,7 +565,9 @@ class HybridSearcher:
         dense: list[tuple[int, float]] = []
         if fusion in ("rrf", "dense"):
             vec = vector if vector is not None else self.query_vector(q)
-            dense = [(self.by_id[cid], s) for cid, s in self.index.dense_search_vector(vec, depth) if cid in self.by_id]
+            hits = self.index.dense_search_vector(vec, depth)
+            where = self._positions([cid for cid, _ in hits])
+            dense = [(where[cid], s) for cid, s in hits if cid in where]
         bm_ranked: list[tuple[int, float]] = []
         if fusion in ("rrf", "bm25"):
             bm_ranked = self.bm25.top(self.query_tokens(q), depth)
@@ -529,17 +587,24 @@ class HybridSearcher:
             for rank, (i, _) in enumerate(bm_ranked):
                 fused[i] += self.settings.bm25_weight / (rk + rank + 1)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        out: list[Passage] = []
+        chosen: list[tuple[int, float]] = []
         seen: list[str] = []
-        for i, s in ranked:
-            body = strip_ws(self.chunks[i].text)
-            if any(body in other for other in seen):
-                continue  # same text already ranked higher
-            seen.append(body)
-            out.append(self._passage(i, s, dense_map.get(i), bm_scores.get(i)))
-            if len(out) >= k:
+        batch = 3 * k  # rows are read in batches: enough for k distinct texts unless many are duplicates
+        for lo in range(0, len(ranked), batch):
+            part = ranked[lo : lo + batch]
+            rows = self._rows([i for i, _ in part])
+            for (i, s), c in zip(part, rows, strict=True):
+                body = strip_ws(c.text)
+                if any(body in other for other in seen):
+                    continue  # same text already ranked higher
+                seen.append(body)
+                chosen.append((i, s))
+                if len(chosen) >= k:
+                    break
+            if len(chosen) >= k:
                 break
-        return out
+        rows = self._rows([i for i, _ in chosen])
+        return [self._passage_of(c, s, dense_map.get(i), bm_scores.get(i)) for (i, s), c in zip(chosen, rows, strict=True)]
 
     def query_tokens(self, query: str) -> dict[str, float]:
         """Weighted keyword tokens of a query. Each word of the question counts once: its search-mode parts

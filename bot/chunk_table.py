@@ -1,0 +1,180 @@
+"""The chunk table of an index generation: one SQLite file written with the generation's search tables.
+
+A serving process opens it in milliseconds (nothing is read until asked) and reads only the rows a request
+needs: the passages it returns, the chunks of one article around an answer. Many workers share the file
+through the page cache instead of each holding every chunk's text and metadata as Python objects.
+
+Rows are addressed by *position* (0 … n-1, the order the sparse index numbers its documents) or by chunk id.
+The file is never written after it is built, so it is opened read-only and ``immutable`` (no locking).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, overload
+
+from .index import StoredChunk
+
+CHUNKS_FILE = "chunks.sqlite"
+_PAGE = 2000
+_SQL_VARS = 900  # below SQLite's smallest limit on bound parameters
+
+
+def write_chunk_table(path: Path, chunks: Iterable[StoredChunk]) -> int:
+    """Write ``chunks`` (positions in iteration order) to a new SQLite file; returns how many."""
+    if path.exists():
+        path.unlink()
+    con = sqlite3.connect(str(path))
+    try:
+        con.execute("PRAGMA journal_mode=OFF")
+        con.execute("PRAGMA synchronous=OFF")
+        con.execute(
+            "CREATE TABLE chunks (pos INTEGER PRIMARY KEY, id TEXT NOT NULL, text TEXT NOT NULL, meta TEXT NOT NULL,"
+            " article_id TEXT NOT NULL, start INTEGER NOT NULL, stop INTEGER NOT NULL)"
+        )
+        n = 0
+        rows: list[tuple[int, str, str, str, str, int, int]] = []
+        for c in chunks:
+            m = c.meta
+            rows.append(
+                (n, c.id, c.text, json.dumps(m, ensure_ascii=False), str(m.get("article_id", "")),
+                 int(m.get("start", 0)), int(m.get("end", 0)))
+            )
+            n += 1
+            if len(rows) >= _PAGE:
+                con.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)", rows)
+                rows = []
+        con.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)", rows)
+        con.execute("CREATE UNIQUE INDEX chunks_id ON chunks(id)")
+        con.execute("CREATE INDEX chunks_article ON chunks(article_id, start)")
+        con.commit()
+        con.execute("VACUUM")
+    finally:
+        con.close()
+    return n
+
+
+class ChunkTable(Sequence[StoredChunk]):
+    """Read-only rows of a chunk table; thread-safe (one SQLite connection per thread)."""
+
+    def __init__(self, path: Path, size: int | None = None) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        self._size = size if size is not None else int(self._con().execute("SELECT count(*) FROM chunks").fetchone()[0])
+        self.by_id: Mapping[str, int] = _IdMap(self)
+
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            self._local.con = con
+        return con
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, i: int) -> StoredChunk: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[StoredChunk]: ...
+
+    def __getitem__(self, i: int | slice) -> StoredChunk | list[StoredChunk]:
+        if isinstance(i, slice):
+            return self.rows(range(*i.indices(self._size)))
+        if i < 0:
+            i += self._size
+        if not 0 <= i < self._size:
+            raise IndexError(i)
+        return self.rows([i])[0]
+
+    def __iter__(self) -> Iterator[StoredChunk]:
+        for lo in range(0, self._size, _PAGE):
+            yield from self.rows(range(lo, min(lo + _PAGE, self._size)))
+
+    def rows(self, positions: Sequence[int]) -> list[StoredChunk]:
+        """The chunks at ``positions``, in that order."""
+        got: dict[int, StoredChunk] = {}
+        con = self._con()
+        for part in _parts(list(dict.fromkeys(positions))):
+            marks = ",".join("?" * len(part))
+            for pos, cid, text, meta in con.execute(f"SELECT pos, id, text, meta FROM chunks WHERE pos IN ({marks})", part):
+                got[int(pos)] = StoredChunk(cid, text, json.loads(meta))
+        missing = [p for p in positions if p not in got]
+        if missing:
+            raise IndexError(f"no chunk at positions {missing[:5]}")
+        return [got[p] for p in positions]
+
+    def texts(self, positions: Sequence[int]) -> dict[int, str]:
+        """Position → text for ``positions`` (only the text column is read)."""
+        out: dict[int, str] = {}
+        con = self._con()
+        for part in _parts(list(dict.fromkeys(positions))):
+            marks = ",".join("?" * len(part))
+            out.update(con.execute(f"SELECT pos, text FROM chunks WHERE pos IN ({marks})", part).fetchall())
+        return out
+
+    def positions(self, ids: Sequence[str]) -> dict[str, int]:
+        """Chunk id → position, for the ids this table has."""
+        out: dict[str, int] = {}
+        con = self._con()
+        for part in _parts(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(part))
+            out.update(con.execute(f"SELECT id, pos FROM chunks WHERE id IN ({marks})", part).fetchall())
+        return out
+
+    def article_spans(self, article_id: str) -> list[tuple[int, int, str]]:
+        """(start, end, text) of the chunks of one article, in article order."""
+        rows = self._con().execute(
+            "SELECT start, stop, text FROM chunks WHERE article_id = ? ORDER BY start, stop", (article_id,)
+        ).fetchall()
+        return [(int(s), int(e), str(t)) for s, e, t in rows]
+
+    def articles_naming(self, names: Sequence[str]) -> set[str]:
+        """Articles with a chunk whose text or title contains one of ``names``."""
+        if not names:
+            return set()
+        cond = " OR ".join("instr(text, ?) > 0 OR instr(json_extract(meta, '$.title'), ?) > 0" for _ in names)
+        args = [x for n in names for x in (n, n)]
+        return {str(a) for (a,) in self._con().execute(f"SELECT DISTINCT article_id FROM chunks WHERE {cond}", args)}
+
+    def n_articles(self) -> int:
+        return int(self._con().execute("SELECT count(DISTINCT article_id) FROM chunks").fetchone()[0])
+
+
+class _IdMap(Mapping[str, int]):
+    """Chunk id → position, read from the table on demand."""
+
+    def __init__(self, table: ChunkTable) -> None:
+        self._table = table
+
+    def __getitem__(self, cid: str) -> int:
+        got = self._table.positions([cid])
+        if cid not in got:
+            raise KeyError(cid)
+        return got[cid]
+
+    def __contains__(self, cid: object) -> bool:
+        return isinstance(cid, str) and cid in self._table.positions([cid])
+
+    def __len__(self) -> int:
+        return len(self._table)
+
+    def __iter__(self) -> Iterator[str]:
+        return (c.id for c in self._table)
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, int]:
+        return self._table.positions(ids)
+
+
+def _parts(items: list[Any]) -> Iterator[list[Any]]:
+    for lo in range(0, len(items), _SQL_VARS):
+        yield items[lo : lo + _SQL_VARS]
+
+
+__all__ = ["CHUNKS_FILE", "ChunkTable", "write_chunk_table"]
