@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -22,6 +23,8 @@ from .index import StoredChunk
 CHUNKS_FILE = "chunks.sqlite"
 _PAGE = 2000
 _SQL_VARS = 900  # below SQLite's smallest limit on bound parameters
+#: articles whose chunk spans a table keeps in memory
+SPANS_CACHED_ARTICLES = 256
 
 
 def write_chunk_table(path: Path, chunks: Iterable[StoredChunk]) -> int:
@@ -67,6 +70,8 @@ class ChunkTable(Sequence[StoredChunk]):
         self._uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
         self._size = size if size is not None else int(self._con().execute("SELECT count(*) FROM chunks").fetchone()[0])
         self.by_id: Mapping[str, int] = _IdMap(self)
+        self._spans: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
+        self._spans_lock = threading.Lock()
 
     def _con(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
@@ -128,12 +133,23 @@ class ChunkTable(Sequence[StoredChunk]):
             out.update(con.execute(f"SELECT id, pos FROM chunks WHERE id IN ({marks})", part).fetchall())
         return out
 
-    def article_spans(self, article_id: str) -> list[tuple[int, int, str]]:
-        """(start, end, text) of the chunks of one article, in article order."""
+    def article_spans(self, article_id: str) -> tuple[tuple[int, int, str], ...]:
+        """(start, end, text) of the chunks of one article, in article order (the recently asked articles are
+        kept: an answer asks for the same few articles once per candidate sentence)."""
+        with self._spans_lock:
+            got = self._spans.get(article_id)
+            if got is not None:
+                self._spans.move_to_end(article_id)
+                return got
         rows = self._con().execute(
             "SELECT start, stop, text FROM chunks WHERE article_id = ? ORDER BY start, stop", (article_id,)
         ).fetchall()
-        return [(int(s), int(e), str(t)) for s, e, t in rows]
+        spans = tuple((int(s), int(e), str(t)) for s, e, t in rows)
+        with self._spans_lock:
+            self._spans[article_id] = spans
+            while len(self._spans) > SPANS_CACHED_ARTICLES:
+                self._spans.popitem(last=False)
+        return spans
 
     def articles_naming(self, names: Sequence[str]) -> set[str]:
         """Articles with a chunk whose text or title contains one of ``names``."""

@@ -223,6 +223,9 @@ def _search_fingerprint() -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
+#: searches whose passages a searcher keeps (per generation)
+RESULTS_CACHED = 1024
+
 #: bump when the saved search tables change shape or meaning
 SEARCH_TABLES_VERSION = 2
 
@@ -449,6 +452,8 @@ class HybridSearcher:
         self._vec_lock = threading.Lock()
         self._query_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._unit_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        #: recent results: a generation never changes, so the same search gives the same passages
+        self._results: OrderedDict[tuple[str, int, bool], list[Passage]] = OrderedDict()
 
     @classmethod
     def from_index(
@@ -559,6 +564,21 @@ class HybridSearcher:
         k = k or self.settings.k
         if not self.chunks:
             return []
+        key = (query, k, normalized)
+        if vector is None:
+            with self._vec_lock:
+                got = self._results.get(key)
+                if got is not None:
+                    self._results.move_to_end(key)
+                    return [p.model_copy() for p in got]
+        out = self._search(query, k, normalized, vector)
+        with self._vec_lock:
+            self._results[key] = [p.model_copy() for p in out]
+            while len(self._results) > RESULTS_CACHED:
+                self._results.popitem(last=False)
+        return out
+
+    def _search(self, query: str, k: int, normalized: bool, vector: np.ndarray | None) -> list[Passage]:
         q = query if normalized else self.normalize(query)
         depth = max(50, 4 * k)
         fusion = self.settings.fusion
