@@ -335,24 +335,39 @@ def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
 
 
 _OPEN = r"""
-import json, sys, time
+import json, resource, sys, time
 import psutil
 from bot import Bot, Settings
 t0 = time.perf_counter()
 bot = Bot.open(Settings(**json.loads(sys.argv[1])))
 t1 = time.perf_counter()
-print(json.dumps({"open_ms": (t1 - t0) * 1000, "rss_mb": psutil.Process().memory_info().rss / 2**20}))
+rss_open = psutil.Process().memory_info().rss / 2**20
+ms = []
+for q in json.loads(sys.argv[2]) if len(sys.argv) > 2 else []:
+    t = time.perf_counter()
+    bot.search(q)
+    ms.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"open_ms": (t1 - t0) * 1000, "rss_mb": rss_open, "first_search_ms": ms,
+                  "rss_after_search_mb": psutil.Process().memory_info().rss / 2**20,
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
-def bench_open_fresh(settings: Settings) -> dict[str, Any]:
-    """What a new worker pays: ``Bot.open`` in a fresh interpreter (after imports) on a built index."""
-    proc, _total, _t0 = _fresh_process(settings, _OPEN)
+def bench_open_fresh(settings: Settings, questions: Sequence[str] = ()) -> dict[str, Any]:
+    """What a new worker pays: ``Bot.open`` in a fresh interpreter (after imports) on a built index, then one
+    search per question (cold: nothing of the index is in this process yet), and its peak RSS: the serving
+    process's memory (the bench process's own peak includes ingests)."""
+    proc, _total, _t0 = _fresh_process(settings, _OPEN, json.dumps(list(questions), ensure_ascii=False))
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {"error": f"open process failed: {tail}"}
     d = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
+    out = {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
+    if d["first_search_ms"]:
+        out["fresh_first_search"] = _latency_stats(d["first_search_ms"])
+    out["serving_rss_mb"] = round(d["rss_after_search_mb"], 1)
+    out["serving_peak_rss_mb"] = round(d["maxrss_kb"] / 1024.0, 1)
+    return out
 
 
 # ---------------------------------------------------------------- the whole run
@@ -439,7 +454,7 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             "chunks": ing["chunks"],
             "embedder": ing["embedder"],
             "open_ms": round(open_syn_ms, 1),
-            **bench_open_fresh(s_syn),
+            **bench_open_fresh(s_syn, [q for q, _ in questions]),
             **bench_search(bot_syn, questions, opts.search_rounds),
         }
         rss["end"] = peak_rss_mb()
@@ -494,6 +509,8 @@ def render_bench(res: dict[str, Any]) -> str:
             f"{fmt(syn.get('open_fresh_ms'))} ms in a fresh worker process",
         )
     )
+    if "serving_peak_rss_mb" in syn:
+        rows.append(("synthetic serving RSS", f"peak {syn['serving_peak_rss_mb']} MB (fresh worker: open + searches)"))
     c = res["cold_start"]
     if "error" in c:
         rows.append(("cold start", c["error"]))
