@@ -19,7 +19,7 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from .schema import Passage
 from .settings import Settings
 from .site import SiteProfile
 from .text import strip_ws
+
+if TYPE_CHECKING:
+    import jieba.posseg
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 #: question words the keyword side drops (they say what is asked, not what about)
@@ -46,7 +49,6 @@ class Tokenizer:
 
     def __init__(self, terms: Iterable[str] = ()) -> None:
         import jieba
-        import jieba.posseg
 
         self._jieba = jieba.Tokenizer()
         freq, total = self._base_dictionary()
@@ -56,7 +58,7 @@ class Tokenizer:
         self._general = freq  # jieba's own dictionary, before the corpus's words
         for t in terms:
             self._jieba.add_word(t, freq=max(2000, 500 * len(t)))
-        self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        self._pos: jieba.posseg.POSTokenizer | None = None  # made on first use: search never tags
         self._pos_lock = threading.Lock()
 
     @classmethod
@@ -91,7 +93,20 @@ class Tokenizer:
         """Words with their part of speech (jieba's tags: nr person, ns place, nt organisation, nz other name …).
         Without HMM a word jieba does not know comes out as single characters (callers may join them)."""
         with self._pos_lock:  # jieba's POS tokenizer keeps per-call state
+            if self._pos is None:
+                self._pos = self._pos_tokenizer()
             return [(p.word, p.flag) for p in self._pos.cut(text, HMM=hmm) if p.word.strip()]
+
+    def _pos_tokenizer(self) -> jieba.posseg.POSTokenizer:
+        """A POS tokenizer over this tokenizer's dictionary, sharing jieba's word-tag table (read once per
+        process when ``jieba.posseg`` is imported; ``POSTokenizer(...)`` would parse it again, about a second,
+        for every index generation). Corpus words are added without tags, so the table is only read."""
+        import jieba.posseg
+
+        pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+        pos.tokenizer = self._jieba
+        pos.word_tag_tab = jieba.posseg.dt.word_tag_tab
+        return pos
 
 
 class SparseScorer(Protocol):
@@ -442,7 +457,7 @@ class HybridSearcher:
             self.tokenizer,
             sparse,
             index.terms,
-            thesaurus or general_thesaurus(settings.cache_dir),
+            thesaurus or _GeneralThesaurus(settings.cache_dir),
             self.site,
             site_articles,
             n_articles,
@@ -578,6 +593,11 @@ class HybridSearcher:
                 self._results.popitem(last=False)
         return out
 
+    def forget_results(self) -> None:
+        """Drop the recent search results (a benchmark of search itself calls this before each search)."""
+        with self._vec_lock:
+            self._results.clear()
+
     def _search(self, query: str, k: int, normalized: bool, vector: np.ndarray | None) -> list[Passage]:
         q = query if normalized else self.normalize(query)
         depth = max(50, 4 * k)
@@ -646,6 +666,29 @@ class HybridSearcher:
                 for t in alt_parts:
                     weights[t] += 0.5 / len(alt_parts)
         return dict(weights)
+
+
+class _GeneralThesaurus(Thesaurus):
+    """The process-wide :func:`general_thesaurus`, loaded when first asked (about a second: opening an index
+    generation does not wait for it, and a search needs it only for a word the corpus does not use)."""
+
+    def __init__(self, cache_dir: Path) -> None:  # no super().__init__: every use goes to the loaded one
+        self._cache_dir = cache_dir
+
+    def _loaded(self) -> Thesaurus:
+        return general_thesaurus(self._cache_dir)
+
+    def synonyms(self, word: str) -> dict[str, float]:
+        return self._loaded().synonyms(word)
+
+    def from_english(self, phrase: str) -> set[str]:
+        return self._loaded().from_english(phrase)
+
+    def knows(self, word: str) -> bool:
+        return self._loaded().knows(word)
+
+    def glosses(self, word: str) -> set[str]:
+        return self._loaded().glosses(word)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
