@@ -49,6 +49,8 @@ class BenchOptions:
     search_rounds: int = 3
     max_questions: int | None = None
     seed: int = 7
+    #: keep the synthetic corpus and index here (for follow-up measurements) instead of a temporary directory
+    synthetic_dir: Path | None = None
 
 
 # ---------------------------------------------------------------- helpers
@@ -430,12 +432,13 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             "ingest_synthetic",
             f"synthetic corpus of >= {opts.synthetic_chunks} chunks, embedder {opts.synthetic_embedder} ...",
         )
+        syn_root = opts.synthetic_dir.resolve() if opts.synthetic_dir is not None else tmp
         syn = write_synthetic_corpus(
-            s.corpus_dir, tmp / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
+            s.corpus_dir, syn_root / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
         )
-        s_syn = s.model_copy(update={"index_dir": tmp / "index_syn", "embedder": opts.synthetic_embedder})
+        s_syn = s.model_copy(update={"index_dir": syn_root / "index_syn", "embedder": opts.synthetic_embedder})
         syn_emb = get_embedder(opts.synthetic_embedder)
-        ing = bench_ingest(s_syn, [tmp / "synthetic"], syn_emb)
+        ing = bench_ingest(s_syn, [syn_root / "synthetic"], syn_emb)
         ing.update(
             {"target_chunks": opts.synthetic_chunks, **{k: v for k, v in syn.items() if k != "articles"}}
         )

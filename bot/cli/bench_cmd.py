@@ -38,6 +38,12 @@ import click
     default=None,
     help="Requests per HTTP concurrency level (at least 2 x clients) [20].",
 )
+@click.option(
+    "--synthetic-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the synthetic corpus and index here and keep them (e.g. for scripts/sparse_engines.py).",
+)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a setting (repeatable).")
 @click.option(
     "--corpus-dir", type=click.Path(file_okay=False, path_type=Path), help="Same as --set corpus_dir=DIR."
@@ -49,6 +55,7 @@ def bench(
     synthetic_embedder: str | None,
     questions: Path,
     http_requests: int | None,
+    synthetic_dir: Path | None,
     sets: tuple[str, ...],
     corpus_dir: Path | None,
 ) -> None:
@@ -70,6 +77,7 @@ def bench(
         opts.synthetic_embedder = synthetic_embedder
     if http_requests is not None:
         opts.http_requests = http_requests
+    opts.synthetic_dir = synthetic_dir
 
     res = run_bench(settings, opts, log=lambda m: click.echo(m, err=True))
     if out:
