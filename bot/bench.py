@@ -461,6 +461,8 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             **bench_open_fresh(s_syn, [q for q, _ in questions]),
             **bench_search(bot_syn, questions, opts.search_rounds),
         }
+        # answers on the large index: sentence vectors and article context are read from the generation
+        out["answer_synthetic"] = bench_answer(bot_syn, questions)
         rss["end"] = peak_rss_mb()
 
     out["memory"] = {
@@ -502,7 +504,10 @@ def render_bench(res: dict[str, Any]) -> str:
         ("search", "search (warm)"),
         ("search_synthetic", "search synthetic (warm)"),
         ("answer", "answer (warm)"),
+        ("answer_synthetic", "answer synthetic (warm)"),
     ):
+        if key not in res:
+            continue
         x = res[key]
         rows.append((label, f"p50 {fmt(x['p50_ms'])} ms · p95 {fmt(x['p95_ms'])} ms · n={x['n']}"))
     syn = res["search_synthetic"]
