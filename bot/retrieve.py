@@ -124,8 +124,10 @@ class SparseScorer(Protocol):
 
 
 class BM25:
-    """Okapi BM25 over compressed postings (numpy, one row per term): built at ingest, saved with the
-    generation, loaded by every serving process in milliseconds."""
+    """Okapi BM25 over compressed postings (numpy, one row per term) with each posting's term score
+    precomputed: built at ingest, saved with the generation, memory-mapped by every serving process (shared
+    through the page cache). A query adds up one slice per query term (scripts/sparse_engines.py compares it
+    with bm25s and SQLite FTS5)."""
 
     def __init__(
         self,
@@ -136,7 +138,10 @@ class BM25:
         tfs: np.ndarray,
         k1: float = 1.2,
         b: float = 0.75,
+        weights: np.ndarray | None = None,
     ) -> None:
+        """``weights``: each posting's BM25 term score (idf x saturated, length-normalised tf), computed here
+        when not given (saved with the generation, so a query only adds up slices of it)."""
         self.k1, self.b = k1, b
         self.vocab = list(vocab)
         self.lengths = lengths.astype(np.float64)
@@ -147,6 +152,12 @@ class BM25:
         dfs = np.diff(indptr).tolist()
         self._idf_list = [math.log(1 + (self.n - df + 0.5) / (df + 0.5)) for df in dfs]
         self.idf: dict[str, float] = dict(zip(self.vocab, self._idf_list, strict=True))
+        if weights is None:
+            tf = np.asarray(tfs, dtype=np.float64)
+            norm = tf + k1 * (1 - b + b * self.lengths[np.asarray(doc_ids)] / self.avgdl)
+            idf_per_posting = np.repeat(np.asarray(self._idf_list, dtype=np.float64), np.diff(np.asarray(indptr)))
+            weights = idf_per_posting * tf * (k1 + 1) / norm
+        self.weights = weights
 
     @classmethod
     def from_docs(cls, docs: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
@@ -179,6 +190,7 @@ class BM25:
         np.save(directory / "indptr.npy", self.indptr)
         np.save(directory / "doc_ids.npy", self.doc_ids)
         np.save(directory / "tfs.npy", self.tfs)
+        np.save(directory / "weights.npy", np.asarray(self.weights, dtype=np.float64))
         params = {"k1": self.k1, "b": self.b, "vocab": self.vocab}
         (directory / "bm25.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
 
@@ -186,11 +198,13 @@ class BM25:
     def load(cls, directory: Path) -> BM25:
         params = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
         # memory-mapped: opening maps the postings, the pages are read (and shared between workers) as used
-        lengths, indptr, doc_ids, tfs = (
+        lengths, indptr, doc_ids, tfs, weights = (
             np.load(directory / f"{n}.npy", mmap_mode="r", allow_pickle=False)
-            for n in ("lengths", "indptr", "doc_ids", "tfs")
+            for n in ("lengths", "indptr", "doc_ids", "tfs", "weights")
         )
-        return cls(params["vocab"], lengths, indptr, doc_ids, tfs, k1=float(params["k1"]), b=float(params["b"]))
+        return cls(
+            params["vocab"], lengths, indptr, doc_ids, tfs, k1=float(params["k1"]), b=float(params["b"]), weights=weights
+        )
 
     # -- scoring ------------------------------------------------------------------------------------
     def vocabulary(self) -> Iterable[str]:
@@ -200,16 +214,12 @@ class BM25:
         """BM25 of every document; ``query_tokens`` may weight the tokens (a mapping token → weight)."""
         weights = dict(query_tokens) if isinstance(query_tokens, Mapping) else dict.fromkeys(query_tokens, 1.0)
         acc = np.zeros(self.n, dtype=np.float64)
-        k1, b = self.k1, self.b
         for tok, weight in weights.items():
             t = self._tid.get(tok)
             if t is None:
                 continue
             lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
-            docs = self.doc_ids[lo:hi]
-            tf = self.tfs[lo:hi].astype(np.float64)
-            norm = tf + k1 * (1 - b + b * self.lengths[docs] / self.avgdl)
-            acc[docs] += weight * self._idf_list[t] * tf * (k1 + 1) / norm
+            acc[self.doc_ids[lo:hi]] += weight * self.weights[lo:hi]  # a term's postings name each chunk once
         return acc
 
     def top(self, query_tokens: Sequence[str] | Mapping[str, float], n: int) -> list[tuple[int, float]]:
@@ -242,7 +252,7 @@ def _search_fingerprint() -> str:
 RESULTS_CACHED = 1024
 
 #: bump when the saved search tables change shape or meaning
-SEARCH_TABLES_VERSION = 2
+SEARCH_TABLES_VERSION = 3
 
 
 def search_artifact_name() -> str:

@@ -87,7 +87,7 @@ def test_reopened_generation_searches_like_one_built_in_memory(settings, bot: Bo
 def test_postings_are_memory_mapped(settings, bot: Bot) -> None:
     bm25 = bot.searcher.bm25
     assert isinstance(bm25, BM25)
-    assert isinstance(bm25.doc_ids, np.memmap) and isinstance(bm25.tfs, np.memmap)
+    assert isinstance(bm25.doc_ids, np.memmap) and isinstance(bm25.weights, np.memmap)
     facts = json.loads((_tables(settings, bot) / "facts.json").read_text(encoding="utf-8"))
     assert facts["n_chunks"] == len(bot.searcher.chunks) == bot.index.size
 
