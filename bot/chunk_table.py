@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, overload
 
+import numpy as np
+
 from .index import StoredChunk
 
 CHUNKS_FILE = "chunks.sqlite"
@@ -188,9 +190,68 @@ class _IdMap(Mapping[str, int]):
         return self._table.positions(ids)
 
 
+UNITS_FILE = "units.sqlite"
+UNIT_VECTORS_FILE = "unit_vectors.npy"
+
+
+def write_unit_vectors(directory: Path, pages: Iterable[tuple[Sequence[str], np.ndarray]]) -> int:
+    """Save answer-unit vectors (normalised rows, float32) as one ``.npy`` and their ids in SQLite (id → row).
+    ``pages``: (ids, vectors) in any order. Returns how many."""
+    ids: list[str] = []
+    mats: list[np.ndarray] = []
+    for page_ids, vecs in pages:
+        m = np.asarray(vecs, dtype=np.float32).reshape(len(page_ids), -1)
+        norms = np.linalg.norm(m, axis=1, keepdims=True)
+        mats.append(m / np.where(norms > 0, norms, 1.0))
+        ids.extend(page_ids)
+    dim = mats[0].shape[1] if mats else 0
+    np.save(directory / UNIT_VECTORS_FILE, np.concatenate(mats) if mats else np.zeros((0, dim), dtype=np.float32))
+    path = directory / UNITS_FILE
+    if path.exists():
+        path.unlink()
+    con = sqlite3.connect(str(path))
+    try:
+        con.execute("PRAGMA journal_mode=OFF")
+        con.execute("CREATE TABLE units (id TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID")
+        con.executemany("INSERT INTO units VALUES (?, ?)", ((uid, i) for i, uid in enumerate(ids)))
+        con.commit()
+    finally:
+        con.close()
+    return len(ids)
+
+
+class UnitVectors:
+    """Answer-unit vectors of a generation, memory-mapped: a request reads the rows of its few dozen units
+    (Chroma would load the whole units collection's vector index into every worker to return them)."""
+
+    def __init__(self, directory: Path) -> None:
+        self._vectors = np.load(directory / UNIT_VECTORS_FILE, mmap_mode="r")
+        self._uri = f"{(directory / UNITS_FILE).resolve().as_uri()}?mode=ro&immutable=1"
+        self._local = threading.local()
+
+    def _con(self) -> sqlite3.Connection:
+        con: sqlite3.Connection | None = getattr(self._local, "con", None)
+        if con is None:
+            con = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
+            self._local.con = con
+        return con
+
+    def __len__(self) -> int:
+        return int(self._vectors.shape[0])
+
+    def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """id → normalised vector, for the ids stored (others are absent)."""
+        rows: dict[str, int] = {}
+        con = self._con()
+        for part in _parts(list(dict.fromkeys(ids))):
+            marks = ",".join("?" * len(part))
+            rows.update(con.execute(f"SELECT id, row FROM units WHERE id IN ({marks})", part).fetchall())
+        return {uid: np.array(self._vectors[r], dtype=np.float32) for uid, r in rows.items()}
+
+
 def _parts(items: list[Any]) -> Iterator[list[Any]]:
     for lo in range(0, len(items), _SQL_VARS):
         yield items[lo : lo + _SQL_VARS]
 
 
-__all__ = ["CHUNKS_FILE", "ChunkTable", "write_chunk_table"]
+__all__ = ["CHUNKS_FILE", "UNITS_FILE", "UNIT_VECTORS_FILE", "ChunkTable", "UnitVectors", "write_chunk_table", "write_unit_vectors"]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .chunk_table import ChunkTable
+from .chunk_table import ChunkTable, UnitVectors
 from .index import Index, StoredChunk
 from .lang.thesaurus import Thesaurus, general_thesaurus
 from .lang.words import STOP_WORDS, separate_question_words
@@ -263,7 +263,7 @@ def build_search_tables(index: Index, directory: Path) -> None:
     """Everything a searcher needs besides the Chroma collection, computed once per generation: the chunk
     table (SQLite), BM25 postings over jieba tokens, the typo-repair table and the corpus facts the searcher
     would otherwise gather from every chunk at open (its characters, its articles, those naming the site)."""
-    from .chunk_table import CHUNKS_FILE, write_chunk_table
+    from .chunk_table import CHUNKS_FILE, write_chunk_table, write_unit_vectors
     from .site import load_site_profile
 
     chunks = list(index.iter_chunks())
@@ -272,6 +272,8 @@ def build_search_tables(index: Index, directory: Path) -> None:
     bm25.save(directory / "bm25")
     fixer = TypoFixer(set(index.terms) | {t for t in bm25.vocabulary() if len(t) >= 3})
     write_chunk_table(directory / CHUNKS_FILE, chunks)
+    if index.units is not None:
+        write_unit_vectors(directory, _unit_pages(index))
     (directory / "typo.json").write_text(json.dumps(fixer.to_table(), ensure_ascii=False), encoding="utf-8")
     site = load_site_profile(index.settings.site_path)
     facts = {
@@ -282,6 +284,17 @@ def build_search_tables(index: Index, directory: Path) -> None:
         "site_articles": sorted(_articles_naming(chunks, site.names)),
     }
     (directory / "facts.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+
+
+def _unit_pages(index: Index, page: int = 5000) -> Iterable[tuple[list[str], np.ndarray]]:
+    """The generation's answer-unit vectors, page by page, from its units collection."""
+    offset = 0
+    while index.units is not None:
+        got = index.units.get(include=["embeddings"], limit=page, offset=offset)
+        if not got["ids"]:
+            return
+        yield list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32)
+        offset += len(got["ids"])
 
 
 def _corpus_chars(chunks: Iterable[StoredChunk]) -> frozenset[str]:
@@ -477,6 +490,8 @@ class HybridSearcher:
         self._vec_lock = threading.Lock()
         self._query_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._unit_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        #: the generation's answer-unit vectors saved with its search tables (else asked from the index)
+        self.saved_units: UnitVectors | None = None
         #: recent results: a generation never changes, so the same search gives the same passages
         self._results: OrderedDict[tuple[str, int, bool], list[Passage]] = OrderedDict()
 
@@ -485,14 +500,17 @@ class HybridSearcher:
         cls, index: Index, settings: Settings, site: SiteProfile | None = None, thesaurus: Thesaurus | None = None
     ) -> HybridSearcher:
         """Open the generation's saved search tables (building them once if this generation has none)."""
-        from .chunk_table import CHUNKS_FILE
+        from .chunk_table import CHUNKS_FILE, UNIT_VECTORS_FILE, UnitVectors
 
         name = search_artifact_name()
         path = index.artifact(name, lambda d: build_search_tables(index, d))
         facts = json.loads((path / "facts.json").read_text(encoding="utf-8"))
         chunks = ChunkTable(path / CHUNKS_FILE, size=int(facts["n_chunks"]))
         fixer = TypoFixer.from_table(json.loads((path / "typo.json").read_text(encoding="utf-8")))
-        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus, facts)
+        searcher = cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus, facts)
+        if (path / UNIT_VECTORS_FILE).is_file():
+            searcher.saved_units = UnitVectors(path)
+        return searcher
 
     # -- vectors (the index's own embedder) ----------------------------------------------------------------
     def query_vector(self, text: str) -> np.ndarray:
@@ -520,7 +538,7 @@ class HybridSearcher:
                 if v is not None:
                     found[uid] = v
         missing = [(uid, t) for uid, t in units if uid not in found]
-        stored = getattr(self.index, "unit_vectors", None)
+        stored = self.saved_units.get if self.saved_units is not None else getattr(self.index, "unit_vectors", None)
         if missing and callable(stored):
             for uid, v in stored([uid for uid, _ in missing]).items():
                 found[uid] = _unit(np.asarray(v, dtype=np.float32))

@@ -136,3 +136,18 @@ def test_site_articles_are_saved_for_the_profile_of_the_ingest(settings, bot: Bo
     table = searcher.chunks
     assert isinstance(table, ChunkTable)
     assert set(facts["site_articles"]) == table.articles_naming(names)
+
+
+def test_saved_unit_vectors_are_the_stored_ones(bot: Bot) -> None:
+    """The answerer reads unit vectors from the generation's memory-mapped copy, not from Chroma."""
+    saved = bot.searcher.saved_units
+    assert saved is not None and len(saved) == bot.index.unit_count() > 0
+    ids = bot.index.units.get(limit=9)["ids"]
+    from_chroma = bot.index.unit_vectors([*ids, "no-such-unit"])
+    got = saved.get([*ids, "no-such-unit"])
+    assert got.keys() == from_chroma.keys() == set(ids)
+    for uid in ids:
+        want = from_chroma[uid] / np.linalg.norm(from_chroma[uid])
+        assert np.allclose(got[uid], want, atol=1e-6)
+    vecs = bot.searcher.unit_vectors([(uid, "") for uid in ids])
+    assert vecs.shape == (len(ids), len(want)) and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
