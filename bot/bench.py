@@ -264,7 +264,8 @@ def bench_search(bot: Bot, questions: Sequence[tuple[str, list[str]]], rounds: i
 def bench_answer(bot: Bot, questions: Sequence[tuple[str, list[str]]]) -> dict[str, Any]:
     from .errors import BotError
 
-    bot.ask(*questions[0])  # warm-up: builds the chain
+    bot.warm_up()  # what a serving process does before its first request: builds the chain, loads resources
+    bot.ask(*questions[0])
     ms: list[float] = []
     refused = errors = 0
     for q, h in questions:
