@@ -341,6 +341,10 @@ class CorpusStats:
         self._bm25 = bm25
         self._idf_max = max(bm25.idf.values()) if bm25.idf else 1.0
         self.entities: frozenset[str] = frozenset(e for e in entities if len(e) >= 2)
+        by_first: dict[str, list[str]] = defaultdict(list)
+        for e in self.entities:
+            by_first[e[0]].append(e)
+        self._entities_by_first = {ch: tuple(es) for ch, es in by_first.items()}
         self._thesaurus = thesaurus
         self.site = site
         self._site_articles = frozenset(site_articles)
@@ -366,6 +370,17 @@ class CorpusStats:
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
         return self._tokenizer.tagged(text)
+
+    def entities_in(self, text: str) -> set[str]:
+        """The lexicon's names that occur in ``text`` (``{e for e in entities if e in text}``, found by their
+        first character: a large corpus has tens of thousands of names and a request asks this per sentence)."""
+        found: set[str] = set()
+        index = self._entities_by_first
+        for i, ch in enumerate(text):
+            for e in index.get(ch, ()):
+                if text.startswith(e, i):
+                    found.add(e)
+        return found
 
     # rarity
     @property

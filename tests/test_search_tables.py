@@ -151,3 +151,11 @@ def test_saved_unit_vectors_are_the_stored_ones(bot: Bot) -> None:
         assert np.allclose(got[uid], want, atol=1e-6)
     vecs = bot.searcher.unit_vectors([(uid, "") for uid in ids])
     assert vecs.shape == (len(ids), len(want)) and np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+
+
+def test_entities_in_finds_what_a_scan_finds(bot: Bot) -> None:
+    stats = bot.searcher.stats
+    assert stats.entities
+    for c in list(bot.searcher.chunks)[:30]:
+        for text in (c.text, c.text[5:40], str(c.meta.get("title", ""))):
+            assert stats.entities_in(text) == {e for e in stats.entities if e in text}
