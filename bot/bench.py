@@ -54,6 +54,8 @@ class BenchOptions:
     search_rounds: int = 3
     max_questions: int | None = None
     seed: int = 7
+    #: keep the synthetic corpus and index here (for follow-up measurements) instead of a temporary directory
+    synthetic_dir: Path | None = None
 
 
 # ---------------------------------------------------------------- helpers
@@ -257,6 +259,7 @@ def bench_search(bot: Bot, questions: Sequence[tuple[str, list[str]]], rounds: i
     ms: list[float] = []
     for _ in range(rounds):
         for q in qs:
+            bot.searcher.forget_results()  # time the search, not the searcher's cache of recent results
             t0 = time.perf_counter()
             bot.search(q)
             ms.append((time.perf_counter() - t0) * 1000.0)
@@ -266,7 +269,8 @@ def bench_search(bot: Bot, questions: Sequence[tuple[str, list[str]]], rounds: i
 def bench_answer(bot: Bot, questions: Sequence[tuple[str, list[str]]]) -> dict[str, Any]:
     from .errors import BotError
 
-    bot.ask(*questions[0])  # warm-up: builds the chain
+    bot.warm_up()  # what a serving process does before its first request: builds the chain, loads resources
+    bot.ask(*questions[0])
     ms: list[float] = []
     refused = errors = 0
     for q, h in questions:
@@ -288,8 +292,11 @@ bot = Bot.open(Settings(**json.loads(sys.argv[1])))
 t_open = time.time()
 answer = bot.ask(sys.argv[2])
 t_answer = time.time()
+# VmHWM is this process's own peak; ru_maxrss would carry the peak of the (forked) bench process over exec
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")]
 print(json.dumps({"t_start": t_start, "t_import": t_import, "t_open": t_open, "t_answer": t_answer,
-                  "refused": answer.refused, "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+                  "refused": answer.refused,
+                  "maxrss_kb": hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
@@ -340,24 +347,41 @@ def bench_cold_start(settings: Settings, question: str) -> dict[str, Any]:
 
 
 _OPEN = r"""
-import json, sys, time
+import json, resource, sys, time
 import psutil
 from bot import Bot, Settings
 t0 = time.perf_counter()
 bot = Bot.open(Settings(**json.loads(sys.argv[1])))
 t1 = time.perf_counter()
-print(json.dumps({"open_ms": (t1 - t0) * 1000, "rss_mb": psutil.Process().memory_info().rss / 2**20}))
+rss_open = psutil.Process().memory_info().rss / 2**20
+ms = []
+for q in json.loads(sys.argv[2]) if len(sys.argv) > 2 else []:
+    t = time.perf_counter()
+    bot.search(q)
+    ms.append((time.perf_counter() - t) * 1000)
+# VmHWM is this process's own peak; ru_maxrss would carry the peak of the (forked) bench process over exec
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+print(json.dumps({"open_ms": (t1 - t0) * 1000, "rss_mb": rss_open, "first_search_ms": ms,
+                  "rss_after_search_mb": psutil.Process().memory_info().rss / 2**20,
+                  "maxrss_kb": hwm[0] if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
 
 
-def bench_open_fresh(settings: Settings) -> dict[str, Any]:
-    """What a new worker pays: ``Bot.open`` in a fresh interpreter (after imports) on a built index."""
-    proc, _total, _t0 = _fresh_process(settings, _OPEN)
+def bench_open_fresh(settings: Settings, questions: Sequence[str] = ()) -> dict[str, Any]:
+    """What a new worker pays: ``Bot.open`` in a fresh interpreter (after imports) on a built index, then one
+    search per question (cold: nothing of the index is in this process yet), and its peak RSS: the serving
+    process's memory (the bench process's own peak includes ingests)."""
+    proc, _total, _t0 = _fresh_process(settings, _OPEN, json.dumps(list(questions), ensure_ascii=False))
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
         return {"error": f"open process failed: {tail}"}
     d = json.loads(proc.stdout.strip().splitlines()[-1])
-    return {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
+    out = {"open_fresh_ms": round(d["open_ms"], 1), "open_fresh_rss_mb": round(d["rss_mb"], 1)}
+    if d["first_search_ms"]:
+        out["fresh_first_search"] = _latency_stats(d["first_search_ms"])
+    out["serving_rss_mb"] = round(d["rss_after_search_mb"], 1)
+    out["serving_peak_rss_mb"] = round(d["maxrss_kb"] / 1024.0, 1)
+    return out
 
 
 def bench_embedders(settings: Settings, tmp: Path, opts: BenchOptions, questions: Sequence[tuple[str, list[str]]],
@@ -464,12 +488,13 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             "ingest_synthetic",
             f"synthetic corpus of >= {opts.synthetic_chunks} chunks, embedder {opts.synthetic_embedder} ...",
         )
+        syn_root = opts.synthetic_dir.resolve() if opts.synthetic_dir is not None else tmp
         syn = write_synthetic_corpus(
-            s.corpus_dir, tmp / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
+            s.corpus_dir, syn_root / "synthetic", opts.synthetic_chunks, s.chunk_chars, s.overlap_chars, opts.seed
         )
-        s_syn = s.model_copy(update={"index_dir": tmp / "index_syn", "embedder": opts.synthetic_embedder})
+        s_syn = s.model_copy(update={"index_dir": syn_root / "index_syn", "embedder": opts.synthetic_embedder})
         syn_emb = get_embedder(opts.synthetic_embedder, s.cache_dir)
-        ing = bench_ingest(s_syn, [tmp / "synthetic"], syn_emb)
+        ing = bench_ingest(s_syn, [syn_root / "synthetic"], syn_emb)
         ing.update(
             {"target_chunks": opts.synthetic_chunks, **{k: v for k, v in syn.items() if k != "articles"}}
         )
@@ -489,9 +514,11 @@ def run_bench(settings: Settings, opts: BenchOptions, log: Log | None = None) ->
             "chunks": ing["chunks"],
             "embedder": ing["embedder"],
             "open_ms": round(open_syn_ms, 1),
-            **bench_open_fresh(s_syn),
+            **bench_open_fresh(s_syn, [q for q, _ in questions]),
             **bench_search(bot_syn, questions, opts.search_rounds),
         }
+        # answers on the large index: sentence vectors and article context are read from the generation
+        out["answer_synthetic"] = bench_answer(bot_syn, questions)
         rss["end"] = peak_rss_mb()
 
     out["memory"] = {
@@ -547,7 +574,10 @@ def render_bench(res: dict[str, Any]) -> str:
         ("search", "search (warm)"),
         ("search_synthetic", "search synthetic (warm)"),
         ("answer", "answer (warm)"),
+        ("answer_synthetic", "answer synthetic (warm)"),
     ):
+        if key not in res:
+            continue
         x = res[key]
         rows.append((label, f"p50 {fmt(x['p50_ms'])} ms · p95 {fmt(x['p95_ms'])} ms · n={x['n']}"))
     syn = res["search_synthetic"]
@@ -558,6 +588,8 @@ def render_bench(res: dict[str, Any]) -> str:
             f"{fmt(syn.get('open_fresh_ms'))} ms in a fresh worker process",
         )
     )
+    if "serving_peak_rss_mb" in syn:
+        rows.append(("synthetic serving RSS", f"peak {syn['serving_peak_rss_mb']} MB (fresh worker: open + searches)"))
     c = res["cold_start"]
     if "error" in c:
         rows.append(("cold start", c["error"]))

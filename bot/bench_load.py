@@ -73,6 +73,47 @@ def _one_level(
     }
 
 
+def _one_level_elsewhere(
+    url: str, clients: int, n_requests: int, max_seconds: float, payloads: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
+    """:func:`_one_level` in a separate interpreter: the load generator's threads (HTTP client, JSON) must not
+    take the server's GIL, or the benchmark measures its own clients as much as the server."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    job = {"url": url, "clients": clients, "n_requests": n_requests, "max_seconds": max_seconds, "payloads": list(payloads)}
+    proc = subprocess.run(
+        [sys.executable, "-c", "from bot.bench_load import _client_main; _client_main()"],
+        input=json.dumps(job, ensure_ascii=False),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=max_seconds + 180,
+        check=False,
+    )
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
+        raise RuntimeError(f"the load-generator process failed: {tail}")
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _client_main() -> None:
+    """Entry of the load-generator process: a job (JSON) on stdin, the level's result (JSON) on stdout."""
+    import json
+    import sys
+
+    job = json.loads(sys.stdin.read())
+    res = _one_level(job["url"], int(job["clients"]), int(job["n_requests"]), float(job["max_seconds"]), job["payloads"])
+    print(json.dumps(res))
+
+
 def http_load(
     bot: Bot,
     settings: Settings,
@@ -97,7 +138,7 @@ def http_load(
     payloads = [{"question": q, "history": h} for q, h in questions]
     url = f"{base}/api/ask"
     try:
-        results = [_one_level(url, c, max(requests_per_level, 2 * c), max_seconds, payloads) for c in levels]
+        results = [_one_level_elsewhere(url, c, max(requests_per_level, 2 * c), max_seconds, payloads) for c in levels]
     finally:
         server.stop(timeout=15)
     return {
@@ -106,6 +147,7 @@ def http_load(
         "concurrency_limit": served.concurrency_limit,
         "rate_limit_per_min": served.rate_limit_per_min,
         "requests_per_level": f"max({requests_per_level}, 2 x clients), stop after {max_seconds:g} s",
+        "clients_in": "a separate process",
         "levels": results,
     }
 

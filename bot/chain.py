@@ -22,7 +22,6 @@ from langchain_core.runnables import (
     Runnable,
     RunnableConfig,
     RunnableLambda,
-    RunnablePassthrough,
 )
 
 from .answer.extractive import ExtractiveAnswerer
@@ -168,12 +167,23 @@ def build_chain(
         return {"passages": steps.to_passages(docs), "t_retrieve": time.perf_counter() - t0}
 
     chain = (
-        RunnablePassthrough.assign(condensed=RunnableLambda(steps.condense).with_config(run_name="condense"))
-        | RunnablePassthrough.assign(query=RunnableLambda(steps.normalize).with_config(run_name="normalize"))
-        | RunnablePassthrough.assign(found=RunnableLambda(retrieve).with_config(run_name="retrieve"))
+        _assign("condensed", RunnableLambda(steps.condense).with_config(run_name="condense"))
+        | _assign("query", RunnableLambda(steps.normalize).with_config(run_name="normalize"))
+        | _assign("found", RunnableLambda(retrieve).with_config(run_name="retrieve"))
         | _AnswerStep(steps).with_config(run_name="answer")
     )
     return chain.with_config(run_name="park_qa")
+
+
+def _assign(key: str, step: Runnable[dict[str, Any], Any]) -> Runnable[dict[str, Any], dict[str, Any]]:
+    """Like ``RunnablePassthrough.assign(key=step)``, but run in the calling thread: ``assign`` runs its one
+    step through a thread pool made for every call (a new thread per step and request, and GIL contention
+    under load). ``step`` is still a child run (callbacks and ``astream_events`` see it by its name)."""
+
+    def run(inputs: dict[str, Any], config: RunnableConfig) -> dict[str, Any]:
+        return {**inputs, key: step.invoke(inputs, config=config)}
+
+    return RunnableLambda(run).with_config(run_name=f"assign_{key}")
 
 
 def stream_events(chain: Runnable, inputs: dict[str, Any]) -> Iterator[dict[str, Any]]:

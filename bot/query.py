@@ -40,7 +40,7 @@ class TypoFixer:
     @classmethod
     def from_table(cls, table: dict[str, dict[str, list[str]]]) -> TypoFixer:
         fixer = cls(())
-        fixer._by_len = {int(n): {k: list(ws) for k, ws in t.items()} for n, t in table.items()}
+        fixer._by_len = {int(n): t for n, t in table.items()}  # the caller's table (fresh from JSON) is kept
         fixer._vocab = {w for t in fixer._by_len.values() for ws in t.values() for w in ws}
         return fixer
 

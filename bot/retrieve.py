@@ -17,12 +17,13 @@ import math
 import re
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .chunk_table import ChunkTable, UnitVectors
 from .index import Index, StoredChunk
 from .lang.thesaurus import Thesaurus, general_thesaurus
 from .lang.words import STOP_WORDS, separate_question_words
@@ -31,6 +32,9 @@ from .schema import Passage
 from .settings import Settings
 from .site import SiteProfile
 from .text import strip_ws
+
+if TYPE_CHECKING:
+    import jieba.posseg
 
 _TOKEN_OK = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 #: question words the keyword side drops (they say what is asked, not what about)
@@ -45,7 +49,6 @@ class Tokenizer:
 
     def __init__(self, terms: Iterable[str] = ()) -> None:
         import jieba
-        import jieba.posseg
 
         self._jieba = jieba.Tokenizer()
         freq, total = self._base_dictionary()
@@ -55,7 +58,7 @@ class Tokenizer:
         self._general = freq  # jieba's own dictionary, before the corpus's words
         for t in terms:
             self._jieba.add_word(t, freq=max(2000, 500 * len(t)))
-        self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        self._pos: jieba.posseg.POSTokenizer | None = None  # made on first use: search never tags
         self._pos_lock = threading.Lock()
 
     @classmethod
@@ -90,7 +93,20 @@ class Tokenizer:
         """Words with their part of speech (jieba's tags: nr person, ns place, nt organisation, nz other name …).
         Without HMM a word jieba does not know comes out as single characters (callers may join them)."""
         with self._pos_lock:  # jieba's POS tokenizer keeps per-call state
+            if self._pos is None:
+                self._pos = self._pos_tokenizer()
             return [(p.word, p.flag) for p in self._pos.cut(text, HMM=hmm) if p.word.strip()]
+
+    def _pos_tokenizer(self) -> jieba.posseg.POSTokenizer:
+        """A POS tokenizer over this tokenizer's dictionary, sharing jieba's word-tag table (read once per
+        process when ``jieba.posseg`` is imported; ``POSTokenizer(...)`` would parse it again, about a second,
+        for every index generation). Corpus words are added without tags, so the table is only read."""
+        import jieba.posseg
+
+        pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+        pos.tokenizer = self._jieba
+        pos.word_tag_tab = jieba.posseg.dt.word_tag_tab
+        return pos
 
 
 class SparseScorer(Protocol):
@@ -108,8 +124,10 @@ class SparseScorer(Protocol):
 
 
 class BM25:
-    """Okapi BM25 over compressed postings (numpy, one row per term): built at ingest, saved with the
-    generation, loaded by every serving process in milliseconds."""
+    """Okapi BM25 over compressed postings (numpy, one row per term) with each posting's term score
+    precomputed: built at ingest, saved with the generation, memory-mapped by every serving process (shared
+    through the page cache). A query adds up one slice per query term (scripts/sparse_engines.py compares it
+    with bm25s and SQLite FTS5)."""
 
     def __init__(
         self,
@@ -120,7 +138,10 @@ class BM25:
         tfs: np.ndarray,
         k1: float = 1.2,
         b: float = 0.75,
+        weights: np.ndarray | None = None,
     ) -> None:
+        """``weights``: each posting's BM25 term score (idf x saturated, length-normalised tf), computed here
+        when not given (saved with the generation, so a query only adds up slices of it)."""
         self.k1, self.b = k1, b
         self.vocab = list(vocab)
         self.lengths = lengths.astype(np.float64)
@@ -131,6 +152,12 @@ class BM25:
         dfs = np.diff(indptr).tolist()
         self._idf_list = [math.log(1 + (self.n - df + 0.5) / (df + 0.5)) for df in dfs]
         self.idf: dict[str, float] = dict(zip(self.vocab, self._idf_list, strict=True))
+        if weights is None:
+            tf = np.asarray(tfs, dtype=np.float64)
+            norm = tf + k1 * (1 - b + b * self.lengths[np.asarray(doc_ids)] / self.avgdl)
+            idf_per_posting = np.repeat(np.asarray(self._idf_list, dtype=np.float64), np.diff(np.asarray(indptr)))
+            weights = idf_per_posting * tf * (k1 + 1) / norm
+        self.weights = weights
 
     @classmethod
     def from_docs(cls, docs: Sequence[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:
@@ -163,16 +190,21 @@ class BM25:
         np.save(directory / "indptr.npy", self.indptr)
         np.save(directory / "doc_ids.npy", self.doc_ids)
         np.save(directory / "tfs.npy", self.tfs)
+        np.save(directory / "weights.npy", np.asarray(self.weights, dtype=np.float64))
         params = {"k1": self.k1, "b": self.b, "vocab": self.vocab}
         (directory / "bm25.json").write_text(json.dumps(params, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> BM25:
         params = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
-        lengths, indptr, doc_ids, tfs = (
-            np.load(directory / f"{n}.npy", allow_pickle=False) for n in ("lengths", "indptr", "doc_ids", "tfs")
+        # memory-mapped: opening maps the postings, the pages are read (and shared between workers) as used
+        lengths, indptr, doc_ids, tfs, weights = (
+            np.load(directory / f"{n}.npy", mmap_mode="r", allow_pickle=False)
+            for n in ("lengths", "indptr", "doc_ids", "tfs", "weights")
         )
-        return cls(params["vocab"], lengths, indptr, doc_ids, tfs, k1=float(params["k1"]), b=float(params["b"]))
+        return cls(
+            params["vocab"], lengths, indptr, doc_ids, tfs, k1=float(params["k1"]), b=float(params["b"]), weights=weights
+        )
 
     # -- scoring ------------------------------------------------------------------------------------
     def vocabulary(self) -> Iterable[str]:
@@ -182,16 +214,12 @@ class BM25:
         """BM25 of every document; ``query_tokens`` may weight the tokens (a mapping token → weight)."""
         weights = dict(query_tokens) if isinstance(query_tokens, Mapping) else dict.fromkeys(query_tokens, 1.0)
         acc = np.zeros(self.n, dtype=np.float64)
-        k1, b = self.k1, self.b
         for tok, weight in weights.items():
             t = self._tid.get(tok)
             if t is None:
                 continue
             lo, hi = int(self.indptr[t]), int(self.indptr[t + 1])
-            docs = self.doc_ids[lo:hi]
-            tf = self.tfs[lo:hi].astype(np.float64)
-            norm = tf + k1 * (1 - b + b * self.lengths[docs] / self.avgdl)
-            acc[docs] += weight * self._idf_list[t] * tf * (k1 + 1) / norm
+            acc[self.doc_ids[lo:hi]] += weight * self.weights[lo:hi]  # a term's postings name each chunk once
         return acc
 
     def top(self, query_tokens: Sequence[str] | Mapping[str, float], n: int) -> list[tuple[int, float]]:
@@ -220,8 +248,11 @@ def _search_fingerprint() -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
+#: searches whose passages a searcher keeps (per generation)
+RESULTS_CACHED = 1024
+
 #: bump when the saved search tables change shape or meaning
-SEARCH_TABLES_VERSION = 1
+SEARCH_TABLES_VERSION = 4
 
 
 def search_artifact_name() -> str:
@@ -230,15 +261,54 @@ def search_artifact_name() -> str:
 
 def build_search_tables(index: Index, directory: Path) -> None:
     """Everything a searcher needs besides the Chroma collection, computed once per generation: the chunk
-    table, BM25 postings over jieba tokens and the typo-repair table."""
+    table (SQLite), BM25 postings over jieba tokens, the typo-repair table and the corpus facts the searcher
+    would otherwise gather from every chunk at open (its characters, its articles, those naming the site)."""
+    from .chunk_table import CHUNKS_FILE, write_chunk_table, write_unit_vectors
+    from .site import load_site_profile
+
     chunks = list(index.iter_chunks())
     tokenizer = Tokenizer(index.terms)
     bm25 = BM25.from_docs([tokenizer.tokens(HybridSearcher.keyword_text(c)) for c in chunks])
     bm25.save(directory / "bm25")
     fixer = TypoFixer(set(index.terms) | {t for t in bm25.vocabulary() if len(t) >= 3})
-    table = {"ids": [c.id for c in chunks], "texts": [c.text for c in chunks], "metas": [c.meta for c in chunks]}
-    (directory / "chunks.json").write_text(json.dumps(table, ensure_ascii=False), encoding="utf-8")
+    write_chunk_table(directory / CHUNKS_FILE, chunks)
+    if index.units is not None:
+        write_unit_vectors(directory, _unit_pages(index))
     (directory / "typo.json").write_text(json.dumps(fixer.to_table(), ensure_ascii=False), encoding="utf-8")
+    site = load_site_profile(index.settings.site_path)
+    facts = {
+        "n_chunks": len(chunks),
+        "n_articles": len({str(c.meta.get("article_id", "")) for c in chunks}),
+        "corpus_chars": "".join(sorted(_corpus_chars(chunks))),
+        "site_names": sorted(site.names),
+        "site_articles": sorted(_articles_naming(chunks, site.names)),
+    }
+    (directory / "facts.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+
+
+def _unit_pages(index: Index, page: int = 5000) -> Iterable[tuple[list[str], np.ndarray]]:
+    """The generation's answer-unit vectors, page by page, from its units collection."""
+    offset = 0
+    while index.units is not None:
+        got = index.units.get(include=["embeddings"], limit=page, offset=offset)
+        if not got["ids"]:
+            return
+        yield list(got["ids"]), np.asarray(got["embeddings"], dtype=np.float32)
+        offset += len(got["ids"])
+
+
+def _corpus_chars(chunks: Iterable[StoredChunk]) -> frozenset[str]:
+    """The CJK characters the corpus writes (a query keeps them as they are, not simplified)."""
+    return frozenset(ch for c in chunks for ch in c.text if ord(ch) > 0x2E7F)
+
+
+def _articles_naming(chunks: Iterable[StoredChunk], names: Iterable[str]) -> set[str]:
+    names = list(names)
+    return {
+        str(c.meta.get("article_id", ""))
+        for c in chunks
+        if any(n in c.text or n in str(c.meta.get("title", "")) for n in names)
+    }
 
 
 def prepare_search(index: Index) -> str:
@@ -263,20 +333,28 @@ class CorpusStats:
         site_articles: set[str],
         n_articles: int,
         chunks: Sequence[StoredChunk] = (),
+        spans: Callable[[str], Sequence[tuple[int, int, str]]] | None = None,
     ) -> None:
+        """``spans(article_id)``: (start, end, text) of an article's chunks in order, read on demand (a chunk
+        table); without it they are gathered here from ``chunks``."""
         self._tokenizer = tokenizer
         self._bm25 = bm25
         self._idf_max = max(bm25.idf.values()) if bm25.idf else 1.0
         self.entities: frozenset[str] = frozenset(e for e in entities if len(e) >= 2)
+        by_first: dict[str, list[str]] = defaultdict(list)
+        for e in self.entities:
+            by_first[e[0]].append(e)
+        self._entities_by_first = {ch: tuple(es) for ch, es in by_first.items()}
         self._thesaurus = thesaurus
         self.site = site
         self._site_articles = frozenset(site_articles)
         self.n_articles = n_articles
-        self._spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # article → (start, end, text)
+        gathered: dict[str, list[tuple[int, int, str]]] = defaultdict(list)  # article → (start, end, text)
         for c in chunks:
-            self._spans[str(c.meta.get("article_id", ""))].append((int(c.meta.get("start", 0)), int(c.meta.get("end", 0)), c.text))
-        for spans in self._spans.values():
-            spans.sort()
+            gathered[str(c.meta.get("article_id", ""))].append((int(c.meta.get("start", 0)), int(c.meta.get("end", 0)), c.text))
+        for spans_of in gathered.values():
+            spans_of.sort()
+        self._spans: Callable[[str], Sequence[tuple[int, int, str]]] = spans or (lambda a: gathered.get(a, ()))
         self._site_syn: dict[str, dict[str, float]] = {}
         for key, alts in site.synonyms.items():
             for alt in alts:
@@ -292,6 +370,17 @@ class CorpusStats:
 
     def tagged(self, text: str) -> list[tuple[str, str]]:
         return self._tokenizer.tagged(text)
+
+    def entities_in(self, text: str) -> set[str]:
+        """The lexicon's names that occur in ``text`` (``{e for e in entities if e in text}``, found by their
+        first character: a large corpus has tens of thousands of names and a request asks this per sentence)."""
+        found: set[str] = set()
+        index = self._entities_by_first
+        for i, ch in enumerate(text):
+            for e in index.get(ch, ()):
+                if text.startswith(e, i):
+                    found.add(e)
+        return found
 
     # rarity
     @property
@@ -348,7 +437,7 @@ class CorpusStats:
         stitched from its chunks: what an answer unit's pronoun (该项目, 其) may refer to."""
         lo = max(0, offset - chars)
         pieces: dict[int, str] = {}
-        for start, end, text in self._spans.get(article_id, ()):
+        for start, end, text in self._spans(article_id):
             if start >= offset:
                 break
             if end <= lo:
@@ -372,55 +461,71 @@ class HybridSearcher:
         self,
         index: Index,
         settings: Settings,
-        chunks: list[StoredChunk],
+        chunks: Sequence[StoredChunk],
         sparse: SparseScorer,
         fixer: TypoFixer,
         site: SiteProfile | None = None,
         thesaurus: Thesaurus | None = None,
+        facts: Mapping[str, Any] | None = None,
     ) -> None:
+        """``chunks``: a list, or the generation's :class:`~bot.chunk_table.ChunkTable` (rows read on demand);
+        ``facts``: what :func:`build_search_tables` saved about the corpus (else gathered from ``chunks``)."""
         self.index = index
         self.settings = settings
         self.chunks = chunks
         self.site = site or SiteProfile()
-        self.by_id = {c.id: i for i, c in enumerate(chunks)}
+        table = chunks if isinstance(chunks, ChunkTable) else None
+        self.by_id: Mapping[str, int] = table.by_id if table is not None else {c.id: i for i, c in enumerate(chunks)}
         self.tokenizer = Tokenizer(index.terms)
         self.bm25: SparseScorer = sparse
         self.fixer = fixer
-        self.corpus_chars = frozenset(ch for c in chunks for ch in c.text if ord(ch) > 0x2E7F)
-        articles = {str(c.meta.get("article_id", "")) for c in chunks}
-        site_articles = {
-            str(c.meta.get("article_id", ""))
-            for c in chunks
-            if any(n in c.text or n in str(c.meta.get("title", "")) for n in self.site.names)
-        }
+        names = sorted(self.site.names)
+        if facts is not None:
+            self.corpus_chars = frozenset(str(facts["corpus_chars"]))
+            n_articles = int(facts["n_articles"])
+            if list(facts.get("site_names", [])) == names:
+                site_articles = set(facts.get("site_articles", []))
+            else:  # the site profile changed since the ingest
+                site_articles = table.articles_naming(names) if table is not None else _articles_naming(chunks, names)
+        else:
+            self.corpus_chars = _corpus_chars(chunks)
+            n_articles = len({str(c.meta.get("article_id", "")) for c in chunks})
+            site_articles = _articles_naming(chunks, names)
         self.stats = CorpusStats(
             self.tokenizer,
             sparse,
             index.terms,
-            thesaurus or general_thesaurus(settings.cache_dir),
+            thesaurus or _GeneralThesaurus(settings.cache_dir),
             self.site,
             site_articles,
-            len(articles),
-            chunks,
+            n_articles,
+            () if table is not None else chunks,
+            spans=table.article_spans if table is not None else None,
         )
         self._vec_lock = threading.Lock()
         self._query_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._unit_vecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        #: the generation's answer-unit vectors saved with its search tables (else asked from the index)
+        self.saved_units: UnitVectors | None = None
+        #: recent results: a generation never changes, so the same search gives the same passages
+        self._results: OrderedDict[tuple[str, int, bool], list[Passage]] = OrderedDict()
 
     @classmethod
     def from_index(
         cls, index: Index, settings: Settings, site: SiteProfile | None = None, thesaurus: Thesaurus | None = None
     ) -> HybridSearcher:
         """Open the generation's saved search tables (building them once if this generation has none)."""
+        from .chunk_table import CHUNKS_FILE, UNIT_VECTORS_FILE, UnitVectors
+
         name = search_artifact_name()
         path = index.artifact(name, lambda d: build_search_tables(index, d))
-        table = json.loads((path / "chunks.json").read_text(encoding="utf-8"))
-        chunks = [
-            StoredChunk(cid, text, meta)
-            for cid, text, meta in zip(table["ids"], table["texts"], table["metas"], strict=True)
-        ]
+        facts = json.loads((path / "facts.json").read_text(encoding="utf-8"))
+        chunks = ChunkTable(path / CHUNKS_FILE, size=int(facts["n_chunks"]))
         fixer = TypoFixer.from_table(json.loads((path / "typo.json").read_text(encoding="utf-8")))
-        return cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus)
+        searcher = cls(index, settings, chunks, BM25.load(path / "bm25"), fixer, site, thesaurus, facts)
+        if (path / UNIT_VECTORS_FILE).is_file():
+            searcher.saved_units = UnitVectors(path)
+        return searcher
 
     # -- vectors (the index's own embedder) ----------------------------------------------------------------
     def query_vector(self, text: str) -> np.ndarray:
@@ -448,7 +553,7 @@ class HybridSearcher:
                 if v is not None:
                     found[uid] = v
         missing = [(uid, t) for uid, t in units if uid not in found]
-        stored = getattr(self.index, "unit_vectors", None)
+        stored = self.saved_units.get if self.saved_units is not None else getattr(self.index, "unit_vectors", None)
         if missing and callable(stored):
             for uid, v in stored([uid for uid, _ in missing]).items():
                 found[uid] = _unit(np.asarray(v, dtype=np.float32))
@@ -475,7 +580,21 @@ class HybridSearcher:
         return normalize_query(query, self.fixer, self.stats.english_terms, self.corpus_chars)
 
     def _passage(self, i: int, score: float, dense: float | None, bm: float | None) -> Passage:
-        c = self.chunks[i]
+        return self._passage_of(self.chunks[i], score, dense, bm)
+
+    def _rows(self, positions: Sequence[int]) -> list[StoredChunk]:
+        """The chunks at ``positions`` (one read of the chunk table)."""
+        if isinstance(self.chunks, ChunkTable):
+            return self.chunks.rows(positions)
+        return [self.chunks[i] for i in positions]
+
+    def _positions(self, ids: Sequence[str]) -> dict[str, int]:
+        if isinstance(self.chunks, ChunkTable):
+            return self.chunks.positions(ids)
+        return {cid: self.by_id[cid] for cid in ids if cid in self.by_id}
+
+    @staticmethod
+    def _passage_of(c: StoredChunk, score: float, dense: float | None, bm: float | None) -> Passage:
         m = c.meta
         return Passage(
             id=c.id,
@@ -503,13 +622,41 @@ class HybridSearcher:
         k = k or self.settings.k
         if not self.chunks:
             return []
+        key = (query, k, normalized)
+        if vector is None:
+            with self._vec_lock:
+                got = self._results.get(key)
+                if got is not None:
+                    self._results.move_to_end(key)
+                    return [p.model_copy() for p in got]
+        out = self._search(query, k, normalized, vector)
+        with self._vec_lock:
+            self._results[key] = [p.model_copy() for p in out]
+            while len(self._results) > RESULTS_CACHED:
+                self._results.popitem(last=False)
+        return out
+
+    def load_resources(self) -> None:
+        """Load what the searcher and answerer load on first use (the general thesaurus, jieba's POS tagger),
+        so that a warm-up pays for it, not the first user."""
+        self.stats.synonyms("园区")
+        self.tokenizer.tagged("园区企业")
+
+    def forget_results(self) -> None:
+        """Drop the recent search results (a benchmark of search itself calls this before each search)."""
+        with self._vec_lock:
+            self._results.clear()
+
+    def _search(self, query: str, k: int, normalized: bool, vector: np.ndarray | None) -> list[Passage]:
         q = query if normalized else self.normalize(query)
         depth = max(50, 4 * k)
         fusion = self.settings.fusion
         dense: list[tuple[int, float]] = []
         if fusion in ("rrf", "dense"):
             vec = vector if vector is not None else self.query_vector(q)
-            dense = [(self.by_id[cid], s) for cid, s in self.index.dense_search_vector(vec, depth) if cid in self.by_id]
+            hits = self.index.dense_search_vector(vec, depth)
+            where = self._positions([cid for cid, _ in hits])
+            dense = [(where[cid], s) for cid, s in hits if cid in where]
         bm_ranked: list[tuple[int, float]] = []
         if fusion in ("rrf", "bm25"):
             bm_ranked = self.bm25.top(self.query_tokens(q), depth)
@@ -529,17 +676,24 @@ class HybridSearcher:
             for rank, (i, _) in enumerate(bm_ranked):
                 fused[i] += self.settings.bm25_weight / (rk + rank + 1)
         ranked = sorted(fused.items(), key=lambda kv: -kv[1])
-        out: list[Passage] = []
+        chosen: list[tuple[int, float]] = []
         seen: list[str] = []
-        for i, s in ranked:
-            body = strip_ws(self.chunks[i].text)
-            if any(body in other for other in seen):
-                continue  # same text already ranked higher
-            seen.append(body)
-            out.append(self._passage(i, s, dense_map.get(i), bm_scores.get(i)))
-            if len(out) >= k:
+        batch = 3 * k  # rows are read in batches: enough for k distinct texts unless many are duplicates
+        for lo in range(0, len(ranked), batch):
+            part = ranked[lo : lo + batch]
+            rows = self._rows([i for i, _ in part])
+            for (i, s), c in zip(part, rows, strict=True):
+                body = strip_ws(c.text)
+                if any(body in other for other in seen):
+                    continue  # same text already ranked higher
+                seen.append(body)
+                chosen.append((i, s))
+                if len(chosen) >= k:
+                    break
+            if len(chosen) >= k:
                 break
-        return out
+        rows = self._rows([i for i, _ in chosen])
+        return [self._passage_of(c, s, dense_map.get(i), bm_scores.get(i)) for (i, s), c in zip(chosen, rows, strict=True)]
 
     def query_tokens(self, query: str) -> dict[str, float]:
         """Weighted keyword tokens of a query. Each word of the question counts once: its search-mode parts
@@ -561,6 +715,29 @@ class HybridSearcher:
                 for t in alt_parts:
                     weights[t] += 0.5 / len(alt_parts)
         return dict(weights)
+
+
+class _GeneralThesaurus(Thesaurus):
+    """The process-wide :func:`general_thesaurus`, loaded when first asked (about a second: opening an index
+    generation does not wait for it, and a search needs it only for a word the corpus does not use)."""
+
+    def __init__(self, cache_dir: Path) -> None:  # no super().__init__: every use goes to the loaded one
+        self._cache_dir = cache_dir
+
+    def _loaded(self) -> Thesaurus:
+        return general_thesaurus(self._cache_dir)
+
+    def synonyms(self, word: str) -> dict[str, float]:
+        return self._loaded().synonyms(word)
+
+    def from_english(self, phrase: str) -> set[str]:
+        return self._loaded().from_english(phrase)
+
+    def knows(self, word: str) -> bool:
+        return self._loaded().knows(word)
+
+    def glosses(self, word: str) -> set[str]:
+        return self._loaded().glosses(word)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

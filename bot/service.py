@@ -163,6 +163,7 @@ class Bot:
         self._warm(self._state)
 
     def _warm(self, state: GenerationState) -> None:
+        state.searcher.load_resources()
         question, history = self.site.warmup_turns or _GENERIC_WARMUP
         self._ask(state, question, history)
 

@@ -78,11 +78,11 @@ def test_bench_quick_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert res["ingest_corpus"]["chunks"] > 0
     _numbers(res["ingest_synthetic"], ["chunks", "seconds", "chunks_per_s", "target_chunks"])
     assert res["ingest_synthetic"]["chunks"] >= res["ingest_synthetic"]["target_chunks"] == 300
-    for key in ("search", "search_synthetic", "answer"):
+    for key in ("search", "search_synthetic", "answer", "answer_synthetic"):
         _numbers(res[key], ["n", "p50_ms", "p95_ms", "mean_ms"])
         assert res[key]["p50_ms"] <= res[key]["p95_ms"]
     assert res["answer"]["errors"] == 0
-    _numbers(res["search_synthetic"], ["open_ms", "open_fresh_ms"])
+    _numbers(res["search_synthetic"], ["open_ms", "open_fresh_ms", "serving_rss_mb", "serving_peak_rss_mb"])
     assert "error" not in res["cold_start"], res["cold_start"]
     _numbers(
         res["cold_start"], ["to_first_answer_ms", "import_ms", "open_ms", "first_answer_ms", "peak_rss_mb"]

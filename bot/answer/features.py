@@ -366,7 +366,7 @@ def _type_fit(ask: Ask, text: str) -> tuple[float, float]:
 
 
 def _entities_in(text: str, stats: CorpusStats) -> set[str]:
-    found = {e for e in stats.entities if e in text}
+    found = stats.entities_in(text)
     return {e for e in found if not any(e != o and e in o for o in found)}
 
 

@@ -46,6 +46,12 @@ import click
     default=None,
     help="Requests per HTTP concurrency level (at least 2 x clients) [20].",
 )
+@click.option(
+    "--synthetic-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write the synthetic corpus and index here and keep them (e.g. for scripts/sparse_engines.py).",
+)
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="Override a setting (repeatable).")
 @click.option(
     "--corpus-dir", type=click.Path(file_okay=False, path_type=Path), help="Same as --set corpus_dir=DIR."
@@ -60,6 +66,7 @@ def bench(
     embedders_only: bool,
     questions: Path,
     http_requests: int | None,
+    synthetic_dir: Path | None,
     sets: tuple[str, ...],
     corpus_dir: Path | None,
 ) -> None:
@@ -87,6 +94,7 @@ def bench(
         opts.synthetic_embedder = synthetic_embedder
     if http_requests is not None:
         opts.http_requests = http_requests
+    opts.synthetic_dir = synthetic_dir
 
     res = run_bench(settings, opts, log=lambda m: click.echo(m, err=True))
     if out:
