@@ -495,6 +495,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
 
 _CONTEXT_CHARS = 200
 _LEAD_CHARS = 120  # a paragraph's opening sentence names its topic (该项目/其 later in it point back to it)
+_PARAGRAPH_REACH = 520  # how far back a unit's paragraph opening is looked for
 
 
 def _context_before(c: Candidate, p: Passage, stats: CorpusStats) -> str:
@@ -502,12 +503,11 @@ def _context_before(c: Candidate, p: Passage, stats: CorpusStats) -> str:
     the last :data:`_CONTEXT_CHARS` before the unit), and the end of the paragraph before when the unit
     opens with a pronoun."""
     at = p.start + c.start
-    reach = _LEAD_CHARS + _CONTEXT_CHARS + 200
-    before = stats.text_before(p.article_id, at, reach) if p.article_id else p.text[: c.start]
+    before = stats.text_before(p.article_id, at, _PARAGRAPH_REACH) if p.article_id else p.text[: c.start]
     if not before:
-        before = p.text[max(0, c.start - reach) : c.start]
+        before = p.text[max(0, c.start - _PARAGRAPH_REACH) : c.start]
     para = before.rsplit("\n", 1)
-    if len(para) == 1 and len(before) >= reach:
+    if len(para) == 1 and len(before) >= _PARAGRAPH_REACH:
         return before[-_CONTEXT_CHARS:]  # a paragraph longer than the reach: its opening is out of sight
     here = para[-1]
     if len(here) > _LEAD_CHARS + _CONTEXT_CHARS:
