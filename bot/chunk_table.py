@@ -63,24 +63,32 @@ def write_chunk_table(path: Path, chunks: Iterable[StoredChunk]) -> int:
     return n
 
 
-class ChunkTable(Sequence[StoredChunk]):
-    """Read-only rows of a chunk table; thread-safe (one SQLite connection per thread)."""
+class _ReadOnlyDB:
+    """A read-only, immutable SQLite file with one connection per thread (connections are not shared across
+    threads; the file never changes once its generation is written)."""
 
-    def __init__(self, path: Path, size: int | None = None) -> None:
-        self.path = path
-        self._local = threading.local()
+    def __init__(self, path: Path) -> None:
         self._uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
-        self._size = size if size is not None else int(self._con().execute("SELECT count(*) FROM chunks").fetchone()[0])
-        self.by_id: Mapping[str, int] = _IdMap(self)
-        self._spans: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
-        self._spans_lock = threading.Lock()
+        self._local = threading.local()
 
-    def _con(self) -> sqlite3.Connection:
+    def con(self) -> sqlite3.Connection:
         con: sqlite3.Connection | None = getattr(self._local, "con", None)
         if con is None:
             con = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
             self._local.con = con
         return con
+
+
+class ChunkTable(Sequence[StoredChunk]):
+    """Read-only rows of a chunk table; thread-safe (one SQLite connection per thread)."""
+
+    def __init__(self, path: Path, size: int | None = None) -> None:
+        self.path = path
+        self._db = _ReadOnlyDB(path)
+        self._size = size if size is not None else int(self._db.con().execute("SELECT count(*) FROM chunks").fetchone()[0])
+        self.by_id: Mapping[str, int] = _IdMap(self)
+        self._spans: OrderedDict[str, tuple[tuple[int, int, str], ...]] = OrderedDict()
+        self._spans_lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._size
@@ -107,7 +115,7 @@ class ChunkTable(Sequence[StoredChunk]):
     def rows(self, positions: Sequence[int]) -> list[StoredChunk]:
         """The chunks at ``positions``, in that order."""
         got: dict[int, StoredChunk] = {}
-        con = self._con()
+        con = self._db.con()
         for part in _parts(list(dict.fromkeys(positions))):
             marks = ",".join("?" * len(part))
             for pos, cid, text, meta in con.execute(f"SELECT pos, id, text, meta FROM chunks WHERE pos IN ({marks})", part):
@@ -120,7 +128,7 @@ class ChunkTable(Sequence[StoredChunk]):
     def texts(self, positions: Sequence[int]) -> dict[int, str]:
         """Position → text for ``positions`` (only the text column is read)."""
         out: dict[int, str] = {}
-        con = self._con()
+        con = self._db.con()
         for part in _parts(list(dict.fromkeys(positions))):
             marks = ",".join("?" * len(part))
             out.update(con.execute(f"SELECT pos, text FROM chunks WHERE pos IN ({marks})", part).fetchall())
@@ -129,7 +137,7 @@ class ChunkTable(Sequence[StoredChunk]):
     def positions(self, ids: Sequence[str]) -> dict[str, int]:
         """Chunk id → position, for the ids this table has."""
         out: dict[str, int] = {}
-        con = self._con()
+        con = self._db.con()
         for part in _parts(list(dict.fromkeys(ids))):
             marks = ",".join("?" * len(part))
             out.update(con.execute(f"SELECT id, pos FROM chunks WHERE id IN ({marks})", part).fetchall())
@@ -143,7 +151,7 @@ class ChunkTable(Sequence[StoredChunk]):
             if got is not None:
                 self._spans.move_to_end(article_id)
                 return got
-        rows = self._con().execute(
+        rows = self._db.con().execute(
             "SELECT start, stop, text FROM chunks WHERE article_id = ? ORDER BY start, stop", (article_id,)
         ).fetchall()
         spans = tuple((int(s), int(e), str(t)) for s, e, t in rows)
@@ -159,10 +167,10 @@ class ChunkTable(Sequence[StoredChunk]):
             return set()
         cond = " OR ".join("instr(text, ?) > 0 OR instr(json_extract(meta, '$.title'), ?) > 0" for _ in names)
         args = [x for n in names for x in (n, n)]
-        return {str(a) for (a,) in self._con().execute(f"SELECT DISTINCT article_id FROM chunks WHERE {cond}", args)}
+        return {str(a) for (a,) in self._db.con().execute(f"SELECT DISTINCT article_id FROM chunks WHERE {cond}", args)}
 
     def n_articles(self) -> int:
-        return int(self._con().execute("SELECT count(DISTINCT article_id) FROM chunks").fetchone()[0])
+        return int(self._db.con().execute("SELECT count(DISTINCT article_id) FROM chunks").fetchone()[0])
 
 
 class _IdMap(Mapping[str, int]):
@@ -226,15 +234,7 @@ class UnitVectors:
 
     def __init__(self, directory: Path) -> None:
         self._vectors = np.load(directory / UNIT_VECTORS_FILE, mmap_mode="r")
-        self._uri = f"{(directory / UNITS_FILE).resolve().as_uri()}?mode=ro&immutable=1"
-        self._local = threading.local()
-
-    def _con(self) -> sqlite3.Connection:
-        con: sqlite3.Connection | None = getattr(self._local, "con", None)
-        if con is None:
-            con = sqlite3.connect(self._uri, uri=True, check_same_thread=False)
-            self._local.con = con
-        return con
+        self._db = _ReadOnlyDB(directory / UNITS_FILE)
 
     def __len__(self) -> int:
         return int(self._vectors.shape[0])
@@ -242,7 +242,7 @@ class UnitVectors:
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """id → normalised vector, for the ids stored (others are absent)."""
         rows: dict[str, int] = {}
-        con = self._con()
+        con = self._db.con()
         for part in _parts(list(dict.fromkeys(ids))):
             marks = ",".join("?" * len(part))
             rows.update(con.execute(f"SELECT id, row FROM units WHERE id IN ({marks})", part).fetchall())
