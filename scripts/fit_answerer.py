@@ -43,8 +43,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer  # noqa: E402
-from bot.answer.features import FEATURES, QUESTION_FEATURES, Candidate, analyze, candidates, question_features  # noqa: E402
+from bot.answer.extractive import ExtractiveAnswerer, Ranked, score  # noqa: E402
+from bot.answer.features import FEATURES, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
 from bot.answer.model import AnswerModel, Linear  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
 from bot.evaluate.dataset import EvalItem, load_items  # noqa: E402
@@ -156,14 +156,11 @@ def fit_units(rows: Sequence[Row], c_reg: float) -> Linear:
 
 
 def ranked_with(row: Row, unit: Linear) -> Ranked:
-    """The row's candidates (copies) with ``unit``'s probabilities, best first; answer_prob left at 0."""
-    q = row.ranked.question
-    cands: list[Candidate] = [copy.copy(c) for c in row.ranked.candidates if can_answer(q, c)]
-    if cands:
-        for c, p in zip(cands, unit.prob([c.vector() for c in cands]), strict=True):
-            c.prob = float(p)
-        cands.sort(key=lambda c: -c.prob)
-    return Ranked(row.ranked.question, cands, 0.0)
+    """The row's candidates (copies) scored by ``unit`` through the answerer's own :func:`score` (the same
+    filter and order as when answering), best first; answer_prob left at 0."""
+    model = AnswerModel(unit, Linear.neutral(QUESTION_FEATURES), 0.0, 0.0)
+    r = score(row.ranked.question, [copy.copy(c) for c in row.ranked.candidates], model)
+    return Ranked(r.question, r.candidates, 0.0)
 
 
 def answer_row(row: Row, ranked: Ranked, ctx: dict[str, Any], model: AnswerModel) -> dict[str, Any]:
