@@ -18,7 +18,7 @@ _ENTITY_POS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "eng", "vn")
 
 
 class _Stats(Protocol):
-    entities: frozenset[str]
+    def entities_in(self, text: str) -> set[str]: ...
 
     def tagged(self, text: str) -> list[tuple[str, str]]: ...
 
@@ -26,13 +26,16 @@ class _Stats(Protocol):
 class FollowUpRewriter:
     def __init__(self, stats: _Stats) -> None:
         self._stats = stats
-        self._terms = sorted(stats.entities, key=len, reverse=True)
+
+    def _names_in(self, text: str) -> list[str]:
+        """The corpus's names in ``text``, longest first (ties in a fixed order, so runs agree)."""
+        return sorted(self._stats.entities_in(text), key=lambda t: (-len(t), t))
 
     def entities(self, text: str) -> list[str]:
         """Names (corpus lexicon first, longest first) and nouns of ``text``."""
         found: list[str] = []
-        for t in self._terms:
-            if t in text and not any(t in f for f in found):
+        for t in self._names_in(text):
+            if not any(t in f for f in found):
                 found.append(t)
         for word, flag in self._stats.tagged(text):
             if len(word) >= 2 and flag in _ENTITY_POS and is_content(word) and not any(word in f for f in found):
@@ -46,7 +49,7 @@ class FollowUpRewriter:
     def needs_context(self, question: str) -> bool:
         if _ANAPHORA.search(question):
             return True
-        return not any(t in question for t in self._terms) and len(self.entities(question)) <= 1
+        return not self._names_in(question) and len(self.entities(question)) <= 1
 
     def rewrite(self, question: str, history: Sequence[str]) -> str:
         if not history or not self.needs_context(question):
