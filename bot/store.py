@@ -14,6 +14,7 @@ Layout, in the embedded store under ``settings.index_dir/chroma`` or in a Chroma
 and on the local disk:
 
     <index_dir>/writer.lock                              embedded store: the writer's file lock (flock)
+    <index_dir>/open.lock                                embedded store: held while a client is made (flock)
     <index_dir>/generations/<gen>/<artifact>/            files derived from <gen>, e.g. BM25 postings
 
 **Generations.** An ingest builds a new generation beside the live one and flips the pointer
@@ -76,6 +77,7 @@ GENERATION_PREFIXES = (CHUNKS_PREFIX, UNITS_PREFIX)
 FORMAT = 2
 GENERATIONS_DIR = "generations"
 LOCK_FILE = "writer.lock"
+OPEN_LOCK_FILE = "open.lock"  # embedded store: held while a client is constructed (see _opening)
 ARTIFACT_LISTING = "ARTIFACT.json"
 
 
@@ -191,9 +193,25 @@ def _make_client(settings: Settings, create: bool) -> Any:
         raise IndexMissingError(f"no index at {settings.index_dir}")
     try:
         path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        with _opening(settings.index_dir / OPEN_LOCK_FILE):
+            return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as exc:
         raise IndexCorruptError(f"the index at {settings.index_dir} cannot be opened: {type(exc).__name__}: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _opening(lock_path: Path) -> Iterator[None]:
+    """Hold ``flock`` on ``lock_path`` while a PersistentClient is made: chromadb creates and migrates its
+    SQLite file in the constructor, and two processes doing that at once on a new store collide ("table
+    collections already exists"). Held for the constructor only, so readers never wait for an ingest."""
+    import fcntl
+
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def where(settings: Settings) -> str:

@@ -202,6 +202,31 @@ def test_several_processes_starting_at_once_build_the_index_once(settings) -> No
     assert len(chunk_collections(settings)) == 1, "built once; the others waited for it or found it built"
 
 
+_OPEN_STORE = """
+import sys
+from pathlib import Path
+from bot.settings import Settings
+from bot.store import make_client
+make_client(Settings(index_dir=Path(sys.argv[1])), create=True).heartbeat()
+"""
+
+
+def test_processes_opening_a_new_embedded_store_at_once_all_succeed(tmp_path: Path) -> None:
+    """chromadb creates its database in the client's constructor; done by several processes at once on a new
+    store, one used to fail ("table collections already exists") about once in 30 without the open lock."""
+    import subprocess
+    import sys
+
+    for trial in range(3):
+        index_dir = tmp_path / f"index{trial}"
+        procs = [
+            subprocess.Popen([sys.executable, "-c", _OPEN_STORE, str(index_dir)], stderr=subprocess.PIPE, text=True)
+            for _ in range(4)
+        ]
+        errors = [p.communicate(timeout=120)[1] for p in procs]
+        assert [p.returncode for p in procs] == [0] * 4, [e[-500:] for e in errors if e]
+
+
 # --- no silent failures ----------------------------------------------------------------------------
 
 
