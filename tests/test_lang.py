@@ -86,6 +86,8 @@ def test_separate_question_words_changes_only_spacing() -> None:
         ("镇上派出50多名志愿者。", "50多名", "people"),
         ("今年新增两千万元预算。", "两千万元", "money"),
         ("年产钢材5.5万吨。", "5.5万吨", "weight"),
+        ("催化剂用量降至0.4毫克/平方厘米。", "0.4毫克", "weight"),
+        ("芯片线宽做到了28毫米以内。", "28毫米", "length"),
     ],
 )
 def test_numbers_in_finds_units_and_families(text: str, mention: str, family: str) -> None:
@@ -226,6 +228,10 @@ def test_classify_number_carries_the_families() -> None:
         ("办下来需要几天？", ("duration",)),
         ("产能多少GW？", ("power",)),
         ("年产量多少吨？", ("weight",)),
+        ("服务机器人的国内市场占有率是多少？", ("percent",)),  # 人 of 机器人 is no head count
+        ("这台千瓦级设备的能耗降到了多少？", ()),  # a unit far from the question word names the thing
+        ("新生产线的年产能有多大？", ()),  # 多大 alone asks no area
+        ("新车间占地多大？", ("area",)),
     ],
 )
 def test_asked_families(question: str, families: tuple[str, ...]) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -101,6 +101,11 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_subj_ctx",
     "top_known_miss",
     "min_known_miss",
+    "top_year_conflict",
+    "asks_year",
+    "top_focus_ctx",
+    "top_attr_cov",
+    "asks_focus",
     "oov",
     "english",
     "no_evidence",
@@ -166,7 +171,7 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     english = is_mostly_english(original if original is not None else query)
     ask = classify(query)
     site_names = stats.site.names
-    tagged = _merge_singles(stats.tagged(separate_question_words(query)))
+    tagged = _merge_singles(stats.tagged(separate_question_words(query)), stats.in_corpus)
     words = [w for w, _ in tagged]
     qword_at = [i for i, w in enumerate(words) if w in QUESTION_WORDS or any(w.startswith(q) for q in ("多少", "哪", "几"))]
     terms: dict[str, Term] = {}
@@ -237,21 +242,43 @@ def _can_be_focus(word: str, pos: str, kind: str) -> bool:
 _PARTICLES = frozenset("的了是在和与及或也都就把被将对为以于之其这那该吗呢吧啊么有个些我你他它她们还又再很最更从到由让给向往得地着过前后年月日时中内外")
 
 
-def _merge_singles(tagged: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Join runs of single content characters (营/收, 恒/拓): the segmenter split a word it did not know."""
+#: parts of speech of a single character that stands as a word of its own in colloquial speech (要, 能, 搞,
+#: 里, 上): never part of a word the segmenter split apart, unless the corpus writes the joined form
+_SINGLE_WORD_POS = ("v", "f", "d", "r", "q", "m", "p", "c", "u", "y")
+
+
+def _merge_singles(tagged: list[tuple[str, str]], in_corpus: Callable[[str], bool]) -> list[tuple[str, str]]:
+    """Join runs of single content characters (营/收, 恒/拓): the segmenter split a word it did not know.
+    A run the corpus does not write as one word is split again at its verbs, localizers and adverbs
+    (区/要, 能/产, 村/搞 stay apart)."""
     out: list[tuple[str, str]] = []
-    run: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def emit(part: list[tuple[str, str]]) -> None:
+        if len(part) >= 2:
+            out.append(("".join(w for w, _ in part), "x"))
+        elif part:
+            out.append((part[0][0], "x"))
 
     def flush() -> None:
-        if len(run) >= 2:
-            out.append(("".join(run), "x"))
-        elif run:
-            out.append((run[0], "x"))
+        joined = "".join(w for w, _ in run)
+        if len(run) < 2 or in_corpus(joined):
+            emit(run)
+        else:
+            part: list[tuple[str, str]] = []
+            for w, pos in run:
+                if pos.startswith(_SINGLE_WORD_POS):
+                    emit(part)
+                    part = []
+                    out.append((w, pos))
+                else:
+                    part.append((w, pos))
+            emit(part)
         run.clear()
 
     for w, pos in tagged:
         if len(w) == 1 and _CJK.match(w) and w not in _PARTICLES and w not in QUESTION_WORDS:
-            run.append(w)
+            run.append((w, pos))
             continue
         flush()
         out.append((w, pos))
@@ -550,6 +577,13 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["top_subj_ctx"] = top["subj_ctx"] if top["has_subj"] else 1.0
     f["top_known_miss"] = top["known_miss"]
     f["min_known_miss"] = min(c.features["known_miss"] for c in ranked[:_QUESTION_REACH])
+    # the question names a year and the best unit (with its context) speaks of another one
+    f["top_year_conflict"] = top["year_conflict"]
+    f["asks_year"] = 1.0 if question.years else 0.0
+    # the attribute asked for (the words next to the question word) in the best unit or its context
+    f["asks_focus"] = top["has_focus"]
+    f["top_focus_ctx"] = top["focus_ctx"] if top["has_focus"] else 1.0
+    f["top_attr_cov"] = top["attr_cov"]
     return f
 
 

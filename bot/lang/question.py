@@ -46,8 +46,8 @@ _ENTITY = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|哪一家|什么
 _ASKED_UNIT = re.compile(r"(?:多少|(?<![这近前那头好])几)([\u4e00-\u9fffA-Za-z%]{1,4})")
 _FAMILY_WORDS = (
     ("money", ("钱", "资金", "资本", "投资", "收入", "营收", "产值", "利润", "税", "预算", "元", "金额", "估值", "总额", "规模")),
-    ("percent", ("增速", "增长率", "增幅", "涨幅", "比例", "比重", "占比", "百分", "个点", "几成", "percent", "rate")),
-    ("area", ("面积", "多大", "亩", "平方")),
+    ("percent", ("增速", "率", "增幅", "涨幅", "比例", "比重", "占比", "百分", "个点", "几成", "percent", "rate")),
+    ("area", ("面积", "占地", "亩", "平方")),  # not 多大: 产能有多大 asks no area
     ("people", ("人", "员工", "就业", "岗位", "职工", "工人", "人才", "people", "jobs", "employees")),
     ("duration", ("多久", "多长时间", "几天", "工作日", "how long")),
     ("power", ("装机", "GW", "MW", "瓦")),
@@ -63,9 +63,15 @@ class Ask:
     which_noun: str | None  # 哪个<村> / 什么<会议>: the class of the thing asked for
 
 
+#: what a how-much question asks about stands just before its question word (市场占有率是多少)
+_ASKED_REACH = 8
+_HOW_MUCH = re.compile(r"多少|(?<![这近前那头好])几|多大|多高|多长|多久|多远|多重|多宽|第几|排名|\bhow (?:many|much|long|big|large)\b", re.I)
+
+
 def asked_families(question: str) -> tuple[str, ...]:
     """Unit families a number answer should carry: from the words at the question word first (多少钱 →
-    money, 多少亩 → area, 几个点 → percent), else from the whole question (营收涨了多少 → money, percent)."""
+    money, 多少亩 → area, 几个点 → percent), else from the words just before it (营收涨了多少 → money,
+    占有率是多少 → percent); the whole question only when it has no question word (() : any unit)."""
     q = question.lower()
     for m in _ASKED_UNIT.finditer(q):
         tail = m.group(1)
@@ -77,12 +83,12 @@ def asked_families(question: str) -> tuple[str, ...]:
               for fam, words in _FAMILY_WORDS if any(w.lower() in tail for w in words)}
         if at:  # the first family named after the question word: 多少钱一吨 asks for money, not a weight
             return (min(at, key=at.__getitem__),)
-        near = q[max(0, m.start() - 4) : m.end()]
-        fams = [fam for fam, words in _FAMILY_WORDS if any(w.lower() in near for w in words)]
-        if fams:
-            return tuple(dict.fromkeys(fams))
-    fams = [fam for fam, words in _FAMILY_WORDS if any(w.lower() in q for w in words)]
-    return tuple(dict.fromkeys(fams))
+    asked = list(_HOW_MUCH.finditer(q))
+    if asked:
+        # words far from the question word name other things (机器人的占有率: 人 is no head count)
+        near = " ".join(q[max(0, m.start() - _ASKED_REACH) : m.end()] for m in asked)
+        return tuple(fam for fam, words in _FAMILY_WORDS if any(w.lower() in near for w in words))
+    return tuple(fam for fam, words in _FAMILY_WORDS if any(w.lower() in q for w in words))
 
 
 def classify(question: str) -> Ask:
