@@ -256,3 +256,25 @@ def test_no_answer_states_one_things_attribute_for_another(corpus_bot, question:
         s, _ = c.span
         context = c.text[max(0, s - 200) : c.span[1]]
         assert subject in context or subject in c.title, (a.answer, c.text[s : c.span[1]])
+
+
+@pytest.mark.parametrize(
+    ("question", "shape"),
+    [
+        ("阳昇质结的项目总投资是多少钱？", r"\d(?:\.\d+)?[万亿]?元"),  # money, not 10GW or 33%
+        ("创智谷孵化器一共有多少平方米？", r"\d(?:\.\d+)?万?平方米"),
+        ("海创尚纬的负极材料项目是哪天投产的？", r"\d{1,2}月|\d{4}年"),  # a date, not a tonnage
+    ],
+)
+def test_an_answer_carries_the_kind_of_value_asked_for(corpus_bot, question: str, shape: str) -> None:
+    """A how-much-money question is answered with an amount of money, an area question with an area, a
+    when question with a date: or refused. Never with a sentence that holds some other number."""
+    a = corpus_bot.ask(question)
+    assert a.refused or re.search(shape, a.answer), a.answer
+
+
+@pytest.mark.parametrize("request_text", ["帮我写一段介绍海创尚纬的宣传文案", "请把创智谷孵化器的介绍翻译成英文"])
+def test_a_request_to_write_is_refused_even_about_the_corpus(corpus_bot, request_text: str) -> None:
+    """The bot quotes articles; writing or translating is not answering, whatever the passages hold."""
+    a = corpus_bot.ask(request_text)
+    assert a.refused and not a.citations, a.answer

@@ -20,7 +20,7 @@ import pytest
 
 from bot.lang import thesaurus as th
 from bot.lang.numbers import DATE_RE, PERSON_RE, cn_to_int, numbers_in
-from bot.lang.question import KINDS, asked_families, classify
+from bot.lang.question import KINDS, asked_families, classify, is_task_request
 from bot.lang.words import QUESTION_WORDS, STOP_WORDS, is_content, separate_question_words
 
 REPO = Path(__file__).resolve().parents[1]
@@ -224,7 +224,8 @@ def test_classify_number_carries_the_families() -> None:
         ("增长了几个百分点？", ("percent",)),
         ("占地多少亩？", ("area",)),
         ("面积多大？", ("area",)),
-        ("能提供多少个就业岗位？", ("people",)),
+        ("能提供多少个就业岗位？", ("count", "people")),  # 1200个 or 1200人
+        ("村里一共有多少户村民？", ("count",)),  # households: 50多名村民 is no answer
         ("办下来需要几天？", ("duration",)),
         ("产能多少GW？", ("power",)),
         ("年产量多少吨？", ("weight",)),
@@ -236,6 +237,24 @@ def test_classify_number_carries_the_families() -> None:
 )
 def test_asked_families(question: str, families: tuple[str, ...]) -> None:
     assert asked_families(question) == families
+
+
+@pytest.mark.parametrize(
+    ("text", "task"),
+    [
+        ("帮我写一首关于春天的小诗", True),
+        ("请把这段话翻译成英文", True),
+        ("写一篇介绍园区的新闻稿", True),
+        ("Can you translate 'fuel cell' into Japanese?", True),
+        ("Write me a poem about the park", True),
+        ("园区可以做什么产业？", False),
+        ("写字楼有多少栋？", False),
+        ("园区编制了什么规划？", False),
+        ("How many employees does it have?", False),
+    ],
+)
+def test_a_request_to_produce_something_is_told_from_a_question(text: str, task: bool) -> None:
+    assert is_task_request(text) is task
 
 
 @pytest.mark.parametrize("question", ["每吨多少钱？", "钢材多少钱一吨？", "一吨煤多少钱？"])

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lang.numbers import ATTRIBUTION_RE
+from ..lang.question import is_task_request
 from ..retrieve import CorpusStats
 from ..schema import Answer, Citation, Passage, citation_for
 from ..settings import Settings
@@ -63,6 +64,8 @@ class ExtractiveAnswerer:
     ) -> tuple[Answer, float]:
         """(Answer, support): support is the model's probability that the answer is right."""
         r = ranked or self.rank(query, passages, original=question)
+        if is_task_request(question):  # 帮我写一首诗: nothing to quote, whatever the passages say
+            return self._refusal(question, passages), 0.0
         if not r.question.has_content:
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
         eligible = [c for c in r.candidates if not _about_another(c)]
@@ -148,7 +151,12 @@ def _about_another(c: Candidate) -> bool:
 def can_answer(question: Question, c: Candidate) -> bool:
     """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
     sentence without a number. Applied before the question model reads the ranked units, in fitting too."""
-    return question.ask.kind != "number" or bool(c.features.get("has_number"))
+    kind = question.ask.kind
+    if kind == "number":  # a number, of the asked unit family when the question names one (多少钱, 几天)
+        return bool(c.features.get("type_strict")) if question.ask.families else bool(c.features.get("has_number"))
+    if kind == "date":  # 什么时候 is answered by a date
+        return bool(c.features.get("type_strict"))
+    return True
 
 
 def score(question: Question, cands: list[Candidate], model: AnswerModel) -> Ranked:

@@ -42,8 +42,24 @@ _REASON = re.compile(
 _YESNO = re.compile(r"是不是|是否|有没有|能不能|会不会|对不对|吗[？?]?$|\b(?:is|are|does|do|did|was|were|has|have|can)\b.*\?$", re.I)
 _ENTITY = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|哪一家|什么|啥)([\u4e00-\u9fff]{1,2})")
 
+#: a request to write, translate or make something (帮我写一首诗, 翻译成日语, write a poem): a task, not a
+#: question the articles could answer
+_TASK = re.compile(
+    r"(?:帮我|给我|替我|请你?|麻烦你?)\s*(?:帮忙)?\s*(?:写|编(?!制|号|码)|创作|起草|拟(?!定)|翻译|画|生成)"
+    r"|^\s*(?:写|编|创作|起草|拟)(?:一|个|首|篇|段|封|份|几)"
+    r"|翻译成|译成|用[英日韩法德俄]语(?:说|写|讲)"
+    r"|^\s*(?:please\s+|can you\s+|could you\s+)?(?:write|translate|compose|draft|generate|draw)\b",
+    re.I,
+)
+
+
+def is_task_request(question: str) -> bool:
+    """A request to produce something (a poem, a speech, a translation) rather than a question."""
+    return bool(_TASK.search(question))
+
+
 #: what follows 多少/几 → the unit family expected (多少亿元 → money; 几家 → count; 多少人 → people)
-_ASKED_UNIT = re.compile(r"(?:多少|(?<![这近前那头好])几)([\u4e00-\u9fffA-Za-z%]{1,4})")
+_ASKED_UNIT = re.compile(r"(?:多少|多大|(?<![这近前那头好])几)([\u4e00-\u9fffA-Za-z%]{1,4})")
 _FAMILY_WORDS = (
     ("money", ("钱", "资金", "资本", "投资", "收入", "营收", "产值", "利润", "税", "预算", "元", "金额", "估值", "总额", "规模")),
     ("percent", ("增速", "率", "增幅", "涨幅", "比例", "比重", "占比", "百分", "个点", "几成", "percent", "rate")),
@@ -75,12 +91,19 @@ def asked_families(question: str) -> tuple[str, ...]:
     q = question.lower()
     for m in _ASKED_UNIT.finditer(q):
         tail = m.group(1)
+        counted = False
         for unit_len in range(min(4, len(tail)), 0, -1):
             fam = unit_family(tail[:unit_len])
-            if fam and fam != "count":
+            if fam == "count":
+                counted = True  # 多少户, 几家: counted things (the noun after may still name a family)
+                break
+            if fam:
                 return (fam,)
         at = {fam: min(tail.find(w.lower()) for w in words if w.lower() in tail)
               for fam, words in _FAMILY_WORDS if any(w.lower() in tail for w in words)}
+        if counted and not any(i == 0 for i in at.values()):  # (几个点 names its family at once: percent)
+            # 多少个就业岗位: 1200个 or 1200人; 多少户村民: 户, not 50多名
+            return ("count", *(f for f in at if f == "people"))
         if at:  # the first family named after the question word: 多少钱一吨 asks for money, not a weight
             return (min(at, key=at.__getitem__),)
     asked = list(_HOW_MUCH.finditer(q))
@@ -111,4 +134,4 @@ def classify(question: str) -> Ask:
     return Ask("entity" if noun else "generic", (), noun)
 
 
-__all__ = ["KINDS", "UNIT_FAMILIES", "Ask", "asked_families", "classify"]
+__all__ = ["KINDS", "UNIT_FAMILIES", "Ask", "asked_families", "classify", "is_task_request"]
