@@ -81,7 +81,8 @@ def test_dev_set_untuned(dev_report: dict[str, Any]) -> None:
     assert s["errors"] == 0
     assert s["key_fact_acc"] >= 0.75, _summary(dev_report)
     assert s["false_refusal_rate"] <= 0.20, _summary(dev_report)
-    assert s["refusal_acc"] >= 0.4, _summary(dev_report)
+    # 5 questions to refuse: one is 0.2; measured 0.4 at the last fit (README), the floor one question below
+    assert s["refusal_acc"] >= 0.2, _summary(dev_report)
     assert s["evidence_in_1200"] >= 0.95, _summary(dev_report)
 
 
