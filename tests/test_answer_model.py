@@ -328,3 +328,41 @@ def test_fit_answerer_refuses_a_malformed_set(no_fit: ModuleType, capsys: pytest
         no_fit.main(["--set", "x:corpus", "--dry-run"])
     assert exit_.value.code == 2  # an argparse error, not a traceback
     assert "x:corpus" in capsys.readouterr().err
+
+
+# -- which units can answer at all (applied before the models, in fitting too) --------------------------
+
+
+def _question(text: str, focus: tuple[str, ...] = (), years: tuple[str, ...] = ()) -> Any:
+    from bot.answer.features import Question, Term
+    from bot.lang.question import classify
+
+    terms = tuple(Term(f, 1.0, False, True, False) for f in focus)
+    return Question(text, classify(text), terms, False, False, years, False)
+
+
+def _unit(text: str, **features: float) -> Any:
+    from bot.answer.features import Candidate
+
+    return Candidate(0, 0, len(text), text, "u", "a", features=dict(features))
+
+
+@pytest.mark.parametrize(
+    ("question", "focus", "years", "unit", "features", "ok"),
+    [
+        ("注册资本是多少钱？", (), (), "年产10GW电池片。", {"has_number": 1, "type_strict": 0}, False),
+        ("注册资本是多少钱？", (), (), "注册资本5亿元。", {"has_number": 1, "type_strict": 1}, True),
+        ("一共有多少？", (), (), "规模很大。", {"has_number": 0, "type_strict": 0}, False),
+        ("什么时候开园？", (), (), "孵化器布局了五个区域。", {"type_strict": 0}, False),
+        ("董事长是谁？", ("董事长",), (), "公司总经理李明表示。", {"type_strict": 1}, False),
+        ("董事长是谁？", ("董事长",), (), "公司董事长王刚表示。", {"type_strict": 1}, True),
+        ("2023年营收多少亿元？", (), ("2023",), "2024年营收9亿元。", {"has_number": 1, "type_strict": 1, "year_conflict": 1}, False),
+        ("为什么发展这么快？", (), (), "园区坚持创新驱动。", {}, True),
+    ],
+)
+def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(
+    question: str, focus: tuple[str, ...], years: tuple[str, ...], unit: str, features: dict[str, float], ok: bool
+) -> None:
+    from bot.answer.extractive import can_answer
+
+    assert can_answer(_question(question, focus, years), _unit(unit, **features)) is ok

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..lang.numbers import ATTRIBUTION_RE
+from ..lang.numbers import ATTRIBUTION_RE, ROLE_WORDS
 from ..lang.question import is_task_request
 from ..retrieve import CorpusStats
 from ..schema import Answer, Citation, Passage, citation_for
@@ -148,14 +148,24 @@ def _about_another(c: Candidate) -> bool:
     return bool(c.features.get("conflict")) and c.features.get("subj_ctx", 0.0) < 0.5
 
 
+_ROLES = frozenset(ROLE_WORDS)
+
+
 def can_answer(question: Question, c: Candidate) -> bool:
     """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
-    sentence without a number. Applied before the question model reads the ranked units, in fitting too."""
+    sentence without a number (of the asked unit family, when it names one), a when question never by one
+    without a date, a who-is-the-<role> question never by one without that role word, and a question about a year never by a unit that (with its context) names only other
+    years. Applied before the question model reads the ranked units, in fitting too."""
+    if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
+        return False
     kind = question.ask.kind
     if kind == "number":  # a number, of the asked unit family when the question names one (多少钱, 几天)
         return bool(c.features.get("type_strict")) if question.ask.families else bool(c.features.get("has_number"))
     if kind == "date":  # 什么时候 is answered by a date
         return bool(c.features.get("type_strict"))
+    if kind == "person":  # 董事长是谁 is answered by a sentence naming a 董事长, not another role
+        roles = [t.text for t in question.terms if t.focus and t.text in _ROLES]
+        return not roles or any(r in c.text for r in roles)
     return True
 
 

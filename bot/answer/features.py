@@ -106,6 +106,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_focus_ctx",
     "top_attr_cov",
     "asks_focus",
+    "single_known_miss",
     "oov",
     "english",
     "no_evidence",
@@ -584,6 +585,14 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["asks_focus"] = top["has_focus"]
     f["top_focus_ctx"] = top["focus_ctx"] if top["has_focus"] else 1.0
     f["top_attr_cov"] = top["attr_cov"]
+    # a question about one thing and one attribute should find its corpus words in one unit (and context);
+    # comparisons, lists and two-part questions spread them over several units by nature
+    single = (
+        not question.multi_part
+        and question.ask.kind not in ("comparison", "list")
+        and sum(1 for t in question.terms if t.subject) <= 2
+    )
+    f["single_known_miss"] = top["known_miss"] if single else 0.0
     return f
 
 
