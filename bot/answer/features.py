@@ -86,8 +86,6 @@ FEATURES: tuple[str, ...] = (
 #: question-level features (of the ranked candidates): is the best unit an answer at all?
 QUESTION_FEATURES: tuple[str, ...] = (
     "p1",
-    "p2",
-    "gap",
     "top_focus",
     "top_joint_all",
     "top_dense",
