@@ -3,7 +3,7 @@
 
     .venv/bin/python scripts/fit_answerer.py                  # 5-fold CV, pick thresholds, write bot/answer/weights.json
     .venv/bin/python scripts/fit_answerer.py --dry-run        # the cross-validated figures only
-    .venv/bin/python scripts/fit_answerer.py --out /tmp/w.json --precision 0.9
+    .venv/bin/python scripts/fit_answerer.py --out /tmp/w.json --max-false-refusal 0.15
 
 Training sets (each a corpus with its own site profile and questions written for it):
   seeds   corpus/                    evals/train.jsonl
@@ -17,11 +17,14 @@ bot/answer/features.py; a candidate is positive when it holds one of the questio
 (questions that must be refused have none). A logistic regression (scikit-learn, L2, balanced classes) is
 fitted on the candidates. Questions are split into 5 folds (grouped: all candidates of a question in one
 fold); every question is answered by the model fitted without its fold, with the real answer composer and
-scored with the project's metrics. The refusal threshold is the lowest at which the out-of-fold *answer
-precision* (answered questions whose answer holds every must_include; answering an unanswerable one is an
-error) reaches --precision; the threshold for further units is then the one that maximises out-of-fold
-key-fact accuracy while citation precision stays >= 0.9. The final weights are fitted on all questions;
-the thresholds and the out-of-fold figures are written beside them.
+scored with the project's metrics. Stage 2, a second logistic regression (the question model) reads the
+out-of-fold unit ranking of each question and gives P(the articles answer it); it too is scored out of fold.
+The refusal threshold is the one that maximises out-of-fold key-fact accuracy + refusal accuracy while at
+most --max-false-refusal of the answerable questions are refused; the answer precision reached there
+(answered questions whose answer holds every must_include; answering an unanswerable one is an error) is
+recorded. The threshold for further units is the one that maximises out-of-fold key-fact accuracy, less the
+shortfall of citation precision under 0.9. The final weights are fitted on all questions; the thresholds
+and the out-of-fold figures are written beside them.
 """
 
 from __future__ import annotations
