@@ -278,3 +278,12 @@ def test_a_request_to_write_is_refused_even_about_the_corpus(corpus_bot, request
     """The bot quotes articles; writing or translating is not answering, whatever the passages hold."""
     a = corpus_bot.ask(request_text)
     assert a.refused and not a.citations, a.answer
+
+
+@pytest.mark.parametrize(
+    "question", ["乐山高新区哪家奶茶店最好喝？", "高新区周边的酒店一晚多少钱？", "乐山高新区有没有好玩的景点推荐？"]
+)
+def test_a_question_that_only_shares_the_parks_name_with_the_articles_is_refused(corpus_bot, question: str) -> None:
+    """Every passage names the park; none names what is asked about (奶茶店, 酒店, 景点)."""
+    a = corpus_bot.ask(question)
+    assert a.refused and not a.citations, a.answer

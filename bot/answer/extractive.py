@@ -169,8 +169,18 @@ def can_answer(question: Question, c: Candidate) -> bool:
     return True
 
 
+def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
+    """Some word of the question (two characters or more) other than the site's own names occurs in a unit
+    as it is: without one, the passages are about something else whatever their meaning scores say.
+    (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
+    asked = [t.text for t in question.terms if not t.site and len(t.text) >= 2]
+    return any(a in c.text for c in cands for a in asked)
+
+
 def score(question: Question, cands: list[Candidate], model: AnswerModel) -> Ranked:
     """Candidates with the model's unit probabilities, best first, and the question's answer probability."""
+    if not question.english and not _names_anything(question, cands):
+        return Ranked(question, [], 0.0)  # 明天天气怎么样: no word of it (but the park's name) in any passage
     cands = [c for c in cands if can_answer(question, c)]
     if not cands:
         return Ranked(question, [], 0.0)
