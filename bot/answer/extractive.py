@@ -18,6 +18,7 @@ passage is about another place than the site's park, a note for English question
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -154,7 +155,8 @@ _ROLES = frozenset(ROLE_WORDS)
 def can_answer(question: Question, c: Candidate) -> bool:
     """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
     sentence without a number (of the asked unit family, when it names one), a when question never by one
-    without a date, a who-is-the-<role> question never by one without that role word, and a question about a year never by a unit that (with its context) names only other
+    without a date, a where question never by one without a place, a who-is-the-<role> question never by one
+    without that role word (副主任 is not 主任), and a question about a year never by a unit that (with its context) names only other
     years. Applied before the question model reads the ranked units, in fitting too."""
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
         return False
@@ -163,9 +165,11 @@ def can_answer(question: Question, c: Candidate) -> bool:
         return bool(c.features.get("type_strict")) if question.ask.families else bool(c.features.get("has_number"))
     if kind == "date":  # 什么时候 is answered by a date
         return bool(c.features.get("type_strict"))
-    if kind == "person":  # 董事长是谁 is answered by a sentence naming a 董事长, not another role
+    if kind == "person":  # 董事长是谁 is answered by a sentence naming a 董事长, not another role (副董事长)
         roles = [t.text for t in question.terms if t.focus and t.text in _ROLES]
-        return not roles or any(r in c.text for r in roles)
+        return not roles or any(re.search(f"(?<!副){re.escape(r)}", c.text) for r in roles)
+    if kind == "place":  # 在哪个村 is answered by a sentence naming a place
+        return bool(c.features.get("type_strict"))
     return True
 
 
