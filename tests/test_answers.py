@@ -287,3 +287,19 @@ def test_a_question_that_only_shares_the_parks_name_with_the_articles_is_refused
     """Every passage names the park; none names what is asked about (奶茶店, 酒店, 景点)."""
     a = corpus_bot.ask(question)
     assert a.refused and not a.citations, a.answer
+
+
+@pytest.mark.parametrize("question", ["高新区有哪些主导产业？", "乐山高新区的主导产业是什么？"])
+def test_a_word_the_articles_only_write_in_part_still_finds_its_answer(corpus_bot, question: str) -> None:
+    """The articles never write 主导产业, but they list the park's industries (产业): an answer, not a refusal."""
+    a = corpus_bot.ask(question)
+    assert not a.refused and a.citations, a.answer
+    assert "产业" in a.answer
+
+
+@pytest.mark.parametrize("question", ["乐山高新区怎么样？", "介绍一下高新区"])
+def test_a_question_naming_only_the_park_is_asked_to_say_what_about_it(corpus_bot, question: str) -> None:
+    from bot.answer.texts import EMPTY_QUESTION_TEXT
+
+    a = corpus_bot.ask(question)
+    assert a.refused and a.answer == EMPTY_QUESTION_TEXT.format(about="乐山高新区"), a.answer

@@ -67,7 +67,9 @@ class ExtractiveAnswerer:
         r = ranked or self.rank(query, passages, original=question)
         if is_task_request(question):  # 帮我写一首诗: nothing to quote, whatever the passages say
             return self._refusal(question, passages), 0.0
-        if not r.question.has_content:
+        q = r.question
+        if not q.has_content or (not q.english_words and all(t.site for t in q.terms)):
+            # nothing asked (今天几号), or only the park named (介绍一下乐山高新区): ask what about it
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
         eligible = [c for c in r.candidates if not _about_another(c)]
         if not eligible or r.answer_prob < self.model.answer_threshold:
@@ -156,8 +158,9 @@ def can_answer(question: Question, c: Candidate) -> bool:
     """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
     sentence without a number (of the asked unit family, when it names one), a when question never by one
     without a date, a where question never by one without a place, a who-is-the-<role> question never by one
-    without that role word (副主任 is not 主任), and a question about a year never by a unit that (with its context) names only other
-    years. Applied before the question model reads the ranked units, in fitting too."""
+    without that role word (副主任 is not 主任), and a question about a year never by a unit that (with its
+    context) names only other years. Applied before the question model reads the ranked units, in fitting
+    too."""
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
         return False
     kind = question.ask.kind
@@ -174,10 +177,10 @@ def can_answer(question: Question, c: Candidate) -> bool:
 
 
 def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
-    """Some word of the question (two characters or more) other than the site's own names occurs in a unit
-    as it is: without one, the passages are about something else whatever their meaning scores say.
-    (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
-    asked = [t.text for t in question.terms if not t.site and len(t.text) >= 2]
+    """Some word of the question (two characters or more, or a word inside it: 主导产业 → 产业) other than the
+    site's own names occurs in a unit as it is: without one, the passages are about something else whatever
+    their meaning scores say. (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
+    asked = [w for t in question.terms if not t.site for w in (t.text, *t.parts) if len(w) >= 2]
     return any(a in c.text for c in cands for a in asked)
 
 

@@ -130,6 +130,7 @@ class Term:
     subject: bool  # names a thing: the answer must be about it
     focus: bool  # next to the question word: the attribute asked for
     site: bool  # one of the site's names for its park
+    parts: tuple[str, ...] = ()  # the segmenter's shorter words inside a compound (主导产业 → 主导, 产业)
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,7 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
             subject or bool(prev and prev.subject),
             focus or bool(prev and prev.focus),
             site,
+            tuple(x for x in stats.tokens(wl) if len(x) >= 2 and x != wl),
         )
     for extra in stats.english_terms(query) if english else []:
         terms.setdefault(extra, Term(extra, stats.idf(extra), extra in stats.entities, False, False))
