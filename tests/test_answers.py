@@ -303,3 +303,12 @@ def test_a_question_naming_only_the_park_is_asked_to_say_what_about_it(corpus_bo
 
     a = corpus_bot.ask(question)
     assert a.refused and a.answer == EMPTY_QUESTION_TEXT.format(about="乐山高新区"), a.answer
+
+
+def test_a_quotation_belongs_to_the_company_its_speaker_names(corpus_bot) -> None:
+    """“……前后只用了3个工作日。” is followed by the 阳昇质结 manager who said it: asked about 阳昇质结 it
+    answers, asked about another company it is that company's figure no more."""
+    own = corpus_bot.ask("阳昇质结拿证开工前后只用了几个工作日？")
+    assert not own.refused and "3个工作日" in own.answer, own.answer
+    other = corpus_bot.ask("海创尚纬拿证开工前后只用了几个工作日？")
+    assert other.refused or "3个工作日" not in other.answer, other.answer

@@ -69,7 +69,7 @@ class ExtractiveAnswerer:
             return self._refusal(question, passages), 0.0
         q = r.question
         if not q.has_content or (not q.english_words and all(t.site for t in q.terms)):
-            # nothing asked (今天几号), or only the park named (介绍一下乐山高新区): ask what about it
+            # nothing asked (今天几号), or only the park named (介绍一下这个园区): ask what about it
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
         eligible = [c for c in r.candidates if not _about_another(c)]
         if not eligible or r.answer_prob < self.model.answer_threshold:
@@ -148,7 +148,7 @@ class ExtractiveAnswerer:
 def _about_another(c: Candidate) -> bool:
     """The unit is about another named thing than the one asked about (neither it nor its context names the
     question's subject, and it names something else): never an answer, whatever its score."""
-    return bool(c.features.get("conflict")) and c.features.get("subj_ctx", 0.0) < 0.5
+    return bool(c.features.get("conflict"))
 
 
 _ROLES = frozenset(ROLE_WORDS)

@@ -433,6 +433,8 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     focus = [t for t in terms if t.focus]
     subjects = [t for t in terms if t.subject]
     subject_texts = {t.text for t in subjects}
+    # the names the lexicon drew from the articles (某某科技), not possessors (X的Y) or words only the articles use
+    named = [t for t in subjects if t.text in stats.entities]
     attributes = [t for t in terms if not t.subject and not t.site]
     question_terms = {t.text for t in terms}
     # the words of the thing asked about and of the attribute that the articles do use somewhere: a unit that
@@ -442,6 +444,8 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     for c, d, fd in zip(out, dense, focus_dense, strict=True):
         p = passages[c.passage]
         context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
+        if _QUOTE_START.match(c.text):  # “……”某某表示: a quotation's speaker follows it
+            context += " " + p.text[c.end : c.end + _CONTEXT_AFTER_QUOTE]
         both = f"{context} {c.text}"
         subj_u = _coverage(subjects, c.text, matcher, partial=False) if subjects else 1.0
         subj_c = _coverage(subjects, both, matcher, partial=False) if subjects else 1.0
@@ -450,6 +454,17 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
             for e in _entities_in(c.text, stats)
             if not any(e in q or q in e for q in question_terms) and not any(e in n or n in e for n in stats.site.names)
         }
+        # the thing asked about is missing here: its name when the lexicon knows one, else its words
+        absent = (_coverage(named, both, matcher, partial=False) if named else subj_c) < 0.5
+        if not others and named and absent:
+            # a unit naming no one (董事长某某说) speaks of what its context names: when that is another
+            # named thing and the name asked about is in neither, it is the other one's attribute
+            others = {
+                e
+                for e in _entities_in(context, stats)
+                if not any(e in q or q in e for q in question_terms)
+                and not any(e in n or n in e for n in stats.site.names)
+            }
         fit, strict = _type_fit(question.ask, c.text)
         years_here = set(_YEAR.findall(both))
         year_ok = 1.0 if not question.years or any(y in years_here for y in question.years) else 0.0
@@ -470,7 +485,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         f["subj"] = subj_u if subjects else 0.0
         f["subj_ctx"] = subj_c if subjects else 0.0
         f["has_subj"] = 1.0 if subjects else 0.0
-        f["conflict"] = 1.0 if subjects and subj_c < 0.5 and others else 0.0
+        f["conflict"] = 1.0 if subjects and absent and others else 0.0
         f["other_entities"] = min(3, len(others - subject_texts)) / 3
         f["type_fit"] = fit
         f["type_strict"] = strict
@@ -522,6 +537,8 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
 
 
 _CONTEXT_CHARS = 200
+_CONTEXT_AFTER_QUOTE = 80  # what follows a quotation: the sentence naming who said it
+_QUOTE_START = re.compile(r"^[“\"「『]")
 _LEAD_CHARS = 120  # a paragraph's opening sentence names its topic (该项目/其 later in it point back to it)
 _PARAGRAPH_REACH = 520  # how far back a unit's paragraph opening is looked for
 
