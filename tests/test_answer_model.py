@@ -360,6 +360,8 @@ def _unit(text: str, **features: float) -> Any:
         ("活动在哪个村举办？", (), (), "活动吸引了50多名群众。", {"type_strict": 0}, False),
         ("2023年营收多少亿元？", (), ("2023",), "2024年营收9亿元。", {"has_number": 1, "type_strict": 1, "year_conflict": 1}, False),
         ("为什么发展这么快？", (), (), "园区坚持创新驱动。", {}, True),
+        ("营收同比增长了多少？", (), (), "全年营业收入7.6亿元。", {"has_number": 1, "type_strict": 1}, False),
+        ("营收同比增长了多少？", (), (), "营业收入7.6亿元，同比增长21%。", {"has_number": 1, "type_strict": 1}, True),
     ],
 )
 def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(

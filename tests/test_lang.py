@@ -20,7 +20,7 @@ import pytest
 
 from bot.lang import thesaurus as th
 from bot.lang.numbers import DATE_RE, PERSON_RE, cn_to_int, numbers_in
-from bot.lang.question import KINDS, asked_families, classify, is_task_request
+from bot.lang.question import KINDS, asked_families, asks_for_change, classify, is_task_request
 from bot.lang.words import QUESTION_WORDS, STOP_WORDS, is_content, separate_question_words
 
 REPO = Path(__file__).resolve().parents[1]
@@ -263,6 +263,15 @@ def test_asked_families(question: str, families: tuple[str, ...]) -> None:
 )
 def test_a_request_to_produce_something_is_told_from_a_question(text: str, task: bool) -> None:
     assert is_task_request(text) is task
+
+
+@pytest.mark.parametrize(
+    ("question", "change"),
+    [("营收同比增长了多少？", True), ("良品率提高了几个百分点？", True), ("产值涨了多少？", True),
+     ("营收是多少？", False), ("增长率是多少？", False), ("新增了哪些企业？", False)],
+)
+def test_a_question_about_a_change_is_told_from_one_about_a_level(question: str, change: bool) -> None:
+    assert asks_for_change(question) is change
 
 
 @pytest.mark.parametrize("question", ["每吨多少钱？", "钢材多少钱一吨？", "一吨煤多少钱？"])

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lang.numbers import ATTRIBUTION_RE, ROLE_WORDS
-from ..lang.question import is_task_request
+from ..lang.question import CHANGE_RE, asks_for_change, is_task_request
 from ..retrieve import CorpusStats
 from ..schema import Answer, Citation, Passage, citation_for
 from ..settings import Settings
@@ -158,10 +158,12 @@ def can_answer(question: Question, c: Candidate) -> bool:
     """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
     sentence without a number (of the asked unit family, when it names one), a when question never by one
     without a date, a where question never by one without a place, a who-is-the-<role> question never by one
-    without that role word (副主任 is not 主任), and a question about a year never by a unit that (with its
-    context) names only other years. Applied before the question model reads the ranked units, in fitting
+    without that role word (副主任 is not 主任), a by-how-much question never by one stating no change, and a
+    question about a year never by a unit that (with its context) names only other years. Applied before the question model reads the ranked units, in fitting
     too."""
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
+        return False
+    if asks_for_change(question.text) and not CHANGE_RE.search(c.text):  # 增长了多少: not the level
         return False
     kind = question.ask.kind
     if kind == "number":  # a number, of the asked unit family when the question names one (多少钱, 几天)

@@ -62,6 +62,17 @@ def is_task_request(question: str) -> bool:
     return bool(_TASK.search(question))
 
 
+#: a how-much question about a change (增长了多少, 涨了几个点, 提高了多少): the answer states the change
+_ASKS_CHANGE = re.compile(r"(?:增长|增加|提高|提升|上升|下降|减少|降低|涨|降|增|减)了?(?:多少|几)")
+#: words that state a change (增长5.4%, 由82%提高到95%, 新增500亿元, 下降3个百分点)
+CHANGE_RE = re.compile(r"增|涨|提高|提升|上升|降|减|下滑|翻番|翻了")
+
+
+def asks_for_change(question: str) -> bool:
+    """The question asks by how much something changed, not how large it is."""
+    return bool(_ASKS_CHANGE.search(question))
+
+
 #: what follows 多少/几 → the unit family expected (多少亿元 → money; 几家 → count; 多少人 → people)
 _ASKED_UNIT = re.compile(r"(?:多少|多大|(?<![这近前那头好])几)([\u4e00-\u9fffA-Za-z%]{1,4})")
 _FAMILY_WORDS = (
@@ -138,4 +149,4 @@ def classify(question: str) -> Ask:
     return Ask("entity" if noun else "generic", (), noun)
 
 
-__all__ = ["KINDS", "UNIT_FAMILIES", "Ask", "asked_families", "classify", "is_task_request"]
+__all__ = ["CHANGE_RE", "KINDS", "UNIT_FAMILIES", "Ask", "asked_families", "asks_for_change", "classify", "is_task_request"]
