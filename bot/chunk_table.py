@@ -115,11 +115,8 @@ class ChunkTable(Sequence[StoredChunk]):
     def rows(self, positions: Sequence[int]) -> list[StoredChunk]:
         """The chunks at ``positions``, in that order."""
         got: dict[int, StoredChunk] = {}
-        con = self._db.con()
-        for part in _parts(list(dict.fromkeys(positions))):
-            marks = ",".join("?" * len(part))
-            for pos, cid, text, meta in con.execute(f"SELECT pos, id, text, meta FROM chunks WHERE pos IN ({marks})", part):
-                got[int(pos)] = StoredChunk(cid, text, json.loads(meta))
+        for pos, cid, text, meta in _select_in(self._db.con(), "SELECT pos, id, text, meta FROM chunks", "pos", positions):
+            got[int(pos)] = StoredChunk(cid, text, json.loads(meta))
         missing = [p for p in positions if p not in got]
         if missing:
             raise IndexError(f"no chunk at positions {missing[:5]}")
@@ -127,21 +124,11 @@ class ChunkTable(Sequence[StoredChunk]):
 
     def texts(self, positions: Sequence[int]) -> dict[int, str]:
         """Position → text for ``positions`` (only the text column is read)."""
-        out: dict[int, str] = {}
-        con = self._db.con()
-        for part in _parts(list(dict.fromkeys(positions))):
-            marks = ",".join("?" * len(part))
-            out.update(con.execute(f"SELECT pos, text FROM chunks WHERE pos IN ({marks})", part).fetchall())
-        return out
+        return dict(_select_in(self._db.con(), "SELECT pos, text FROM chunks", "pos", positions))
 
     def positions(self, ids: Sequence[str]) -> dict[str, int]:
         """Chunk id → position, for the ids this table has."""
-        out: dict[str, int] = {}
-        con = self._db.con()
-        for part in _parts(list(dict.fromkeys(ids))):
-            marks = ",".join("?" * len(part))
-            out.update(con.execute(f"SELECT id, pos FROM chunks WHERE id IN ({marks})", part).fetchall())
-        return out
+        return dict(_select_in(self._db.con(), "SELECT id, pos FROM chunks", "id", ids))
 
     def article_spans(self, article_id: str) -> tuple[tuple[int, int, str], ...]:
         """(start, end, text) of the chunks of one article, in article order (the recently asked articles are
@@ -241,17 +228,17 @@ class UnitVectors:
 
     def get(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
         """id → normalised vector, for the ids stored (others are absent)."""
-        rows: dict[str, int] = {}
-        con = self._db.con()
-        for part in _parts(list(dict.fromkeys(ids))):
-            marks = ",".join("?" * len(part))
-            rows.update(con.execute(f"SELECT id, row FROM units WHERE id IN ({marks})", part).fetchall())
+        rows: dict[str, int] = dict(_select_in(self._db.con(), "SELECT id, row FROM units", "id", ids))
         return {uid: np.array(self._vectors[r], dtype=np.float32) for uid, r in rows.items()}
 
 
-def _parts(items: list[Any]) -> Iterator[list[Any]]:
-    for lo in range(0, len(items), _SQL_VARS):
-        yield items[lo : lo + _SQL_VARS]
+def _select_in(con: sqlite3.Connection, select: str, column: str, keys: Sequence[Any]) -> Iterator[Any]:
+    """The rows of ``select WHERE column IN keys`` (keys once each), asked in batches of at most
+    :data:`_SQL_VARS` values (SQLite's limit on bound variables)."""
+    unique = list(dict.fromkeys(keys))
+    for lo in range(0, len(unique), _SQL_VARS):
+        part = unique[lo : lo + _SQL_VARS]
+        yield from con.execute(f"{select} WHERE {column} IN ({','.join('?' * len(part))})", part)
 
 
 __all__ = ["CHUNKS_FILE", "UNITS_FILE", "UNIT_VECTORS_FILE", "ChunkTable", "UnitVectors", "write_chunk_table", "write_unit_vectors"]

@@ -225,16 +225,20 @@ class BM25:
     def top(self, query_tokens: Sequence[str] | Mapping[str, float], n: int) -> list[tuple[int, float]]:
         """The ``n`` best (chunk position, score), best first; only chunks sharing a token with the query."""
         acc = self._accumulate(query_tokens)
-        hits = np.flatnonzero(acc)
-        if n < len(hits):
-            hits = hits[np.argpartition(-acc[hits], n - 1)[:n]]
-        hits = hits[np.lexsort((hits, -acc[hits]))]
-        return [(int(i), float(acc[i])) for i in hits]
+        return [(i, float(acc[i])) for i in best_positions(acc, n)]
 
     def scores(self, query_tokens: Iterable[str] | Mapping[str, float]) -> dict[int, float]:
         """Every chunk sharing a token with the query → its score."""
         acc = self._accumulate(query_tokens)
         return {int(i): float(acc[i]) for i in np.flatnonzero(acc)}
+
+
+def best_positions(acc: np.ndarray, n: int) -> list[int]:
+    """The ``n`` positions of the highest non-zero scores in ``acc``, best first (ties: lower position first)."""
+    hits = np.flatnonzero(acc)
+    if n < len(hits):
+        hits = hits[np.argpartition(-acc[hits], n - 1)[:n]]
+    return [int(i) for i in hits[np.lexsort((hits, -acc[hits]))]]
 
 
 def _search_fingerprint() -> str:

@@ -29,7 +29,7 @@ import numpy as np
 from bot.bench import load_questions
 from bot.embeddings import get_embedder
 from bot.index import Index
-from bot.retrieve import BM25, HybridSearcher, search_artifact_name
+from bot.retrieve import BM25, HybridSearcher, best_positions, search_artifact_name
 from bot.settings import Settings
 
 Query = Mapping[str, float]
@@ -74,10 +74,7 @@ class Postings32:
                 continue
             lo, hi = int(bm.indptr[t]), int(bm.indptr[t + 1])
             acc[bm.doc_ids[lo:hi]] += np.float32(weight) * self.w[lo:hi]
-        hits = np.flatnonzero(acc)
-        if n < len(hits):
-            hits = hits[np.argpartition(-acc[hits], n - 1)[:n]]
-        return [int(i) for i in hits[np.lexsort((hits, -acc[hits]))]]
+        return best_positions(acc, n)
 
 
 def _tf_at_query_time(bm: BM25, q: Query, n: int) -> list[int]:
@@ -92,10 +89,7 @@ def _tf_at_query_time(bm: BM25, q: Query, n: int) -> list[int]:
         tf = bm.tfs[lo:hi].astype(np.float64)
         norm = tf + bm.k1 * (1 - bm.b + bm.b * bm.lengths[docs] / bm.avgdl)
         acc[docs] += weight * bm._idf_list[t] * tf * (bm.k1 + 1) / norm
-    hits = np.flatnonzero(acc)
-    if n < len(hits):
-        hits = hits[np.argpartition(-acc[hits], n - 1)[:n]]
-    return [int(i) for i in hits[np.lexsort((hits, -acc[hits]))]]
+    return best_positions(acc, n)
 
 
 def main() -> None:
