@@ -64,9 +64,9 @@ class ExtractiveAnswerer:
         self, question: str, query: str, passages: list[Passage], *, ranked: Ranked | None = None
     ) -> tuple[Answer, float]:
         """(Answer, support): support is the model's probability that the answer is right."""
-        r = ranked or self.rank(query, passages, original=question)
         if is_task_request(question):  # 帮我写一首诗: nothing to quote, whatever the passages say
             return self._refusal(question, passages), 0.0
+        r = ranked or self.rank(query, passages, original=question)
         q = r.question
         if not q.has_content or (not q.english_words and all(t.site for t in q.terms)):
             # nothing asked (今天几号), or only the park named (介绍一下这个园区): ask what about it
@@ -179,7 +179,7 @@ def can_answer(question: Question, c: Candidate) -> bool:
 
 
 def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
-    """Some word of the question (two characters or more, or a word inside it: 主导产业 → 产业) other than the
+    """Some word of the question (two characters or more, or a word inside it: 新兴产业 → 产业) other than the
     site's own names occurs in a unit as it is: without one, the passages are about something else whatever
     their meaning scores say. (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
     asked = [w for t in question.terms if not t.site for w in (t.text, *t.parts) if len(w) >= 2]

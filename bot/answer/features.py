@@ -130,7 +130,7 @@ class Term:
     subject: bool  # names a thing: the answer must be about it
     focus: bool  # next to the question word: the attribute asked for
     site: bool  # one of the site's names for its park
-    parts: tuple[str, ...] = ()  # the segmenter's shorter words inside a compound (主导产业 → 主导, 产业)
+    parts: tuple[str, ...] = ()  # the segmenter's shorter words inside a compound (新兴产业 → 新兴, 产业)
 
 
 @dataclass(frozen=True)
@@ -398,6 +398,15 @@ def _entities_in(text: str, stats: CorpusStats) -> set[str]:
     return {e for e in found if not any(e != o and e in o for o in found)}
 
 
+def _other_names(text: str, question_terms: set[str], stats: CorpusStats) -> set[str]:
+    """The names in ``text`` that are neither a word of the question nor one of the site's names for its park."""
+    return {
+        e
+        for e in _entities_in(text, stats)
+        if not any(e in q or q in e for q in question_terms) and not any(e in n or n in e for n in stats.site.names)
+    }
+
+
 def candidates(question: Question, passages: Sequence[Passage], stats: CorpusStats, vectors: VectorSource) -> list[Candidate]:
     """Every answer unit of ``passages`` (each sentence once, at its best-ranked passage), with features."""
     seen: set[tuple[str, int]] = set()
@@ -449,22 +458,13 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         both = f"{context} {c.text}"
         subj_u = _coverage(subjects, c.text, matcher, partial=False) if subjects else 1.0
         subj_c = _coverage(subjects, both, matcher, partial=False) if subjects else 1.0
-        others = {
-            e
-            for e in _entities_in(c.text, stats)
-            if not any(e in q or q in e for q in question_terms) and not any(e in n or n in e for n in stats.site.names)
-        }
+        others = _other_names(c.text, question_terms, stats)
         # the thing asked about is missing here: its name when the lexicon knows one, else its words
         absent = (_coverage(named, both, matcher, partial=False) if named else subj_c) < 0.5
         if not others and named and absent:
             # a unit naming no one (董事长某某说) speaks of what its context names: when that is another
             # named thing and the name asked about is in neither, it is the other one's attribute
-            others = {
-                e
-                for e in _entities_in(context, stats)
-                if not any(e in q or q in e for q in question_terms)
-                and not any(e in n or n in e for n in stats.site.names)
-            }
+            others = _other_names(context, question_terms, stats)
         fit, strict = _type_fit(question.ask, c.text)
         years_here = set(_YEAR.findall(both))
         year_ok = 1.0 if not question.years or any(y in years_here for y in question.years) else 0.0
