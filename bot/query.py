@@ -83,7 +83,7 @@ def english_phrases(text: str, max_words: int = 3) -> list[str]:
 
 def simplify_keeping(text: str, keep: Container[str] = ()) -> str:
     """Traditional → simplified, except characters in ``keep`` (those the corpus itself writes: a name
-    such as 王崑 must not become 王昆 when the articles spell it 崑)."""
+    written with 崑 must not become 昆 when the articles spell it 崑)."""
     simple = to_simplified(text)
     if len(simple) != len(text):
         return simple

@@ -37,7 +37,7 @@ DATE_RE = re.compile(
 RANK_RE = re.compile(r"第[一二三四五六七八九十\d]+|首位|榜首|首家|首个|前[一二三四五六七八九十\d]+")
 ROLE_WORDS = ["党委书记", "党工委书记", "书记", "副书记", "主任", "副主任", "董事长", "副董事长", "总经理", "副总经理", "常务副总经理", "经理", "总裁", "副总裁", "负责人", "局长", "副局长", "区长", "副区长", "市长", "副市长", "县长", "镇长", "乡长", "村长", "主席", "院长", "校长", "厂长", "处长", "科长", "部长", "所长", "站长", "总监", "总工程师", "创始人", "理事长", "秘书长", "会长", "社长", "行长", "馆长", "链长", "首席执行官", "首席科学家", "带头人", "合伙人", "记者", "通讯员", "村民", "居民", "工作人员", "专家", "教授", "研究员"]
 _ROLE_ALT = "|".join(sorted(map(re.escape, ROLE_WORDS), key=len, reverse=True))
-#: a person: a role word then a 2–3 character name, then speech or punctuation (新闻体: 党委书记张强表示)
+#: a person: a role word then a 2–3 character name, then speech or punctuation (新闻体: 党委书记某某表示)
 PERSON_RE = re.compile(rf"(?:{_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=表示|说|介绍|指出|称|认为|强调|透露|告诉|坦言|，|,|、|。|在)")
 #: speech verbs of news attribution
 ATTRIBUTION_RE = re.compile(r"表示|说|称|介绍|指出|认为|强调|透露|坦言")
