@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/fit_answerer.py                  # 5-fold CV, pick thresholds, write bot/answer/weights.json
     .venv/bin/python scripts/fit_answerer.py --dry-run        # the cross-validated figures only
+    .venv/bin/python scripts/fit_answerer.py --dry-run --by-corpus  # folds = training sets (leave one park out)
     .venv/bin/python scripts/fit_answerer.py --out /tmp/w.json --max-false-refusal 0.15
 
 Training sets (each a corpus with its own site profile and questions written for it):
@@ -15,8 +16,10 @@ Method. Each question goes through the chain's own offline steps (follow-up rewr
 hybrid retrieval, k passages). Every answer unit of the passages is a candidate with the features of
 bot/answer/features.py; a candidate is positive when it holds one of the question's must_include strings
 (questions that must be refused have none). A logistic regression (scikit-learn, L2, balanced classes) is
-fitted on the candidates. Questions are split into 5 folds (grouped: all candidates of a question in one
-fold); every question is answered by the model fitted without its fold, with the real answer composer and
+fitted on the candidates that the composer's can_answer rule lets through (the others are never quoted, so
+they would only teach the model what the rule already decides). Questions are split into 5 folds
+(grouped: all candidates of a question in one fold; with --by-corpus a fold is one training set, so every park is answered by a model that never saw
+it); every question is answered by the model fitted without its fold, with the real answer composer and
 scored with the project's metrics. Stage 2, a second logistic regression (the question model) reads the
 out-of-fold unit ranking of each question and gives P(the articles answer it); it too is scored out of fold.
 The refusal threshold is the one that maximises out-of-fold key-fact accuracy + refusal accuracy while at
@@ -46,7 +49,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer.extractive import ExtractiveAnswerer, Ranked, score  # noqa: E402
+from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer, score  # noqa: E402
 from bot.answer.features import FEATURES, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
 from bot.answer.model import AnswerModel, Linear  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
@@ -153,8 +156,11 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: f
 
 
 def fit_units(rows: Sequence[Row], c_reg: float) -> Linear:
-    x = np.array([c.vector() for r in rows for c in r.ranked.candidates], dtype=np.float64)
-    y = np.concatenate([r.labels for r in rows if len(r.labels)])
+    """The unit model, fitted on the candidates that :func:`can_answer` lets through (the ones it ranks)."""
+    pairs = [(c.vector(), int(lab)) for r in rows for c, lab in zip(r.ranked.candidates, r.labels, strict=True)
+             if can_answer(r.ranked.question, c)]
+    x = np.array([p[0] for p in pairs], dtype=np.float64)
+    y = np.array([p[1] for p in pairs], dtype=np.int64)
     return fit_linear(x, y, FEATURES, c_reg, balanced=True)
 
 
@@ -194,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bot" / "answer" / "weights.json")
     ap.add_argument("--work", type=Path, default=Path.home() / ".cache" / "leshan-park-bot" / "fit")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--by-corpus", action="store_true",
+                    help="one fold per training set (leave one park out): the figures of a park never seen")
     ap.add_argument("--max-false-refusal", type=float, default=0.10,
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
@@ -225,11 +233,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name}: {len(got)} questions, {sum(len(r.labels) for r in got)} candidates, "
               f"{pos} questions with a positive candidate", file=sys.stderr)
 
-    rng = np.random.default_rng(7)
-    order = rng.permutation(len(rows))
     fold_of = [0] * len(rows)
-    for k, i in enumerate(order):
-        fold_of[int(i)] = k % args.folds
+    if args.by_corpus:
+        names = [s[0] for s in sets]
+        fold_of = [names.index(r.set_name) for r in rows]
+        args.folds = len(names)
+    else:
+        order = np.random.default_rng(7).permutation(len(rows))
+        for k, i in enumerate(order):
+            fold_of[int(i)] = k % args.folds
     folds = range(args.folds)
 
     # stage 1, out of fold: unit probabilities for every question from a model that never saw it
@@ -249,10 +261,10 @@ def main(argv: list[str] | None = None) -> int:
             cp = s["citation_precision"] or 0.0
             med = percentile([float(len(x["answer"])) for x in recs], 50) or 0.0
             # key facts, less the shortfall of citation precision under 0.9 and 1% per char of median over 0.95 x max
-            key = ((s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp)
-                   - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars), cp, 0.0)
-            if best is None or key > best[0]:
-                best = (key, (te, budget, gap), recs)
+            score = ((s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp)
+                     - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars), cp, 0.0)
+            if best is None or score > best[0]:
+                best = (score, (te, budget, gap), recs)
     assert best is not None
     _, (t_extra, extra_budget, extra_gap), forced = best
     # stage 2: is quoting the ranked units right? (answering a question that must be refused never is)
@@ -267,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the refusal threshold: the one that maximises key facts + refusal accuracy out of fold while at most
     # --max-false-refusal of the answerable questions are refused; its answer precision is reported
-    curve = []
+    curve: list[tuple[float, float, float, float, float, float]] = []
     for ta in sorted(set(np.round(q_oof, 3))):
         answered = q_oof >= ta
         prec = float(qy[answered].mean()) if answered.any() else 1.0
@@ -295,14 +307,16 @@ def main(argv: list[str] | None = None) -> int:
             oof[f"{name}/{tag}"] = _figures([r for r in records if r["set"] == name and r["tag"] == tag])
     print(f"\nanswer threshold {t_answer} (out-of-fold answer precision {precision:.3f}, false refusals <= "
           f"{args.max_false_refusal}), extra threshold {t_extra}, budget {extra_budget}, gap {extra_gap}", file=sys.stderr)
-    print(json.dumps({k: v for k, v in oof.items() if "/" not in k}, ensure_ascii=False, indent=1))
-    for k, v in oof.items():
-        if "/" in k:
-            print(f"  {k:28s} n={v['n']:3d} key={v['key_fact_acc']} ref={v['refusal_acc']} fr={v['false_refusal_rate']}")
+    print(json.dumps({name: fig for name, fig in oof.items() if "/" not in name}, ensure_ascii=False, indent=1))
+    for name, fig in oof.items():
+        if "/" in name:
+            print(f"  {name:28s} n={fig['n']:3d} key={fig['key_fact_acc']} ref={fig['refusal_acc']} "
+                  f"fr={fig['false_refusal_rate']}")
     if args.show_failures:
-        for r in records:
-            if not r["pass"]:
-                print(f"{r['id']:<6} {r['type']:<12} {r['tag']:<12} {r['question'][:40]}\n       -> {r['answer'][:110]}\n       {r['why']}")
+        for rec in records:
+            if not rec["pass"]:
+                print(f"{rec['id']:<6} {rec['type']:<12} {rec['tag']:<12} {rec['question'][:40]}\n"
+                      f"       -> {rec['answer'][:110]}\n       {rec['why']}")
 
     if args.dry_run:
         return 0
@@ -311,8 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "method": f"two logistic regressions (scikit-learn, L2): units hold the answer (C={args.c:g}, balanced "
-                  f"classes); the question is answerable from the articles (C={args.c_question:g}), stacked on "
-                  f"out-of-fold unit probabilities; thresholds chosen on {args.folds}-fold out-of-fold answers",
+                  f"classes, fitted on the units can_answer lets through); the question is answerable from the "
+                  f"articles (C={args.c_question:g}), stacked on out-of-fold unit probabilities; thresholds chosen "
+                  f"on {'leave-one-set-out' if args.by_corpus else f'{args.folds}-fold'} out-of-fold answers",
         "max_false_refusal": args.max_false_refusal,
         "answer_precision_out_of_fold": round(precision, 4),
         "training_sets": [

@@ -362,6 +362,8 @@ def _unit(text: str, **features: float) -> Any:
         ("为什么发展这么快？", (), (), "园区坚持创新驱动。", {}, True),
         ("营收同比增长了多少？", (), (), "全年营业收入7.6亿元。", {"has_number": 1, "type_strict": 1}, False),
         ("营收同比增长了多少？", (), (), "营业收入7.6亿元，同比增长21%。", {"has_number": 1, "type_strict": 1}, True),
+        # the number is said of another attribute (the articles use the one asked for elsewhere)
+        ("注册资本是多少？", ("注册资本",), (), "营业收入8亿元。", {"has_number": 1, "type_strict": 1, "focus_unbound": 1}, False),
     ],
 )
 def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(
@@ -370,3 +372,22 @@ def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(
     from bot.answer.extractive import can_answer
 
     assert can_answer(_question(question, focus, years), _unit(unit, **features)) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "a", "b", "same"),
+    [
+        ("注册资本2亿元，营业收入8亿元。", "注册资本", "2亿元", True),
+        ("注册资本2亿元，营业收入8亿元。", "注册资本", "8亿元", False),
+        ("营业收入8亿元；注册资本未披露。", "注册资本", "8亿元", False),
+        ("项目于3月5日签约", "签约", "3月5日", True),
+    ],
+)
+def test_an_attribute_and_a_value_are_bound_only_within_one_clause(text: str, a: str, b: str, same: bool) -> None:
+    from bot.answer.features import _same_clause
+
+    def at(s: str) -> list[tuple[int, int]]:
+        i = text.index(s)
+        return [(i, i + len(s))]
+
+    assert _same_clause(text, at(a), at(b)) is same

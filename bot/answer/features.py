@@ -81,6 +81,8 @@ FEATURES: tuple[str, ...] = (
     "joint_all",
     "complete",
     "known_miss",
+    "focus_clause",
+    "focus_unbound",
 )
 
 #: question-level features (of the ranked candidates): is the best unit an answer at all?
@@ -105,6 +107,8 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_attr_cov",
     "asks_focus",
     "single_known_miss",
+    "top_focus_clause",
+    "top_focus_unbound",
     "oov",
     "english",
     "no_evidence",
@@ -316,6 +320,14 @@ def _gap(a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> float | 
     return best
 
 
+_CLAUSE_END = re.compile(r"[，,；;。！？!?：:]")
+
+
+def _same_clause(text: str, a: Sequence[tuple[int, int]], b: Sequence[tuple[int, int]]) -> bool:
+    """Some span of ``a`` and some span of ``b`` lie in one clause of ``text`` (no comma or stop between)."""
+    return any(not _CLAUSE_END.search(text, min(s1, s2), max(e1, e2)) for s1, e1 in a for s2, e2 in b)
+
+
 def _closeness(d: float | None, scale: float) -> float:
     return 0.0 if d is None else math.exp(-d / scale)
 
@@ -450,6 +462,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     # answers is expected to carry them (a colloquial word the corpus never uses says nothing either way)
     known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
     known_weight = sum(t.weight for t in known)
+    known_focus = [t for t in focus if not t.site and not t.subject and stats.in_corpus(t.text)]
     for c, d, fd in zip(out, dense, focus_dense, strict=True):
         p = passages[c.passage]
         context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
@@ -513,6 +526,18 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         else:
             answer_at = []
         f["focus_near"] = _closeness(_gap(focus_at, answer_at), 12.0)
+        # the attribute asked for and the answer in one clause (营业收入 N 亿元 answers 营业收入, not 注册资本;
+        # 于某月某日签约 dates a signing, not a start of work)
+        f["focus_clause"] = 1.0 if _same_clause(c.text, focus_at, answer_at) else 0.0
+        # ... and when the articles use the attribute's word somewhere, a number said of another
+        # attribute here (营业收入 N 亿元 for a question on 注册资本) is a near miss, not an answer
+        known_at = _positions(c.text, [f_ for t in known_focus for f_ in matcher.forms(t.text)])
+        f["focus_unbound"] = (
+            1.0
+            if question.ask.kind == "number" and not question.multi_part and known_focus and answer_at
+            and not _same_clause(c.text, known_at, answer_at + [(m.start(), m.end()) for m in RANK_RE.finditer(c.text)])
+            else 0.0
+        )
         subj_at = _positions(c.text, [f_ for t in subjects for f_ in matcher.forms(t.text)])
         f["subj_near"] = _closeness(_gap(subj_at, focus_at or answer_at), 25.0)
         f["attr_cov"] = _coverage(attributes, both, matcher) if attributes else 1.0
@@ -610,6 +635,9 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
         and sum(1 for t in question.terms if t.subject) <= 2
     )
     f["single_known_miss"] = top["known_miss"] if single else 0.0
+    strict_kind = question.ask.kind in ("number", "date", "person")
+    f["top_focus_clause"] = top["focus_clause"] if top["has_focus"] and strict_kind else 1.0
+    f["top_focus_unbound"] = top["focus_unbound"]
     return f
 
 
