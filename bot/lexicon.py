@@ -43,7 +43,7 @@ def _company_names(text: str, places: set[str]) -> set[str]:
     names: set[str] = set()
     for run in _SPLIT_RE.split(text):
         for piece in re.split("(?:[与和及、的在为是由系]|有(?!限))", run):
-            m = re.search(r"(股份有限公司|有限责任公司|有限公司)", piece)
+            m = re.search(r"(股份有限公司|有限责任公司|有限公司)", piece) or _short_company(piece)
             if not m:
                 continue
             piece = piece[: m.end()]
@@ -65,15 +65,41 @@ def _company_names(text: str, places: set[str]) -> set[str]:
             changed = True
             while changed:
                 changed = False
-                for tail in sorted(_COMPANY_TAIL_WORDS, key=len, reverse=True):
-                    if core.endswith(tail) and len(core) - len(tail) >= 2:
-                        core = core[: -len(tail)]
-                        names.add(core)  # e.g. 甲乙生物 then 甲乙
-                        changed = True
-                        break
+                tails = [t for t in sorted(_COMPANY_TAIL_WORDS, key=len, reverse=True)
+                         if core.endswith(t) and len(core) - len(t) >= 2]
+                # every shorter form that ends on a word (甲乙精密制造 → 甲乙精密 as well as 甲乙; 甲乙新材料 → 甲乙,
+                # not 甲乙新), then on from the shortest
+                names.update(core[: -len(t)] for t in tails
+                             if not any(t1 != t and t1.endswith(t) and len(t1) - len(t) < 2 for t1 in tails))
+                if tails:
+                    core = core[: -len(tails[0])]
+                    changed = True
             if len(core) >= 2:
                 names.add(core)
     return names
+
+
+#: words that open a noun phrase about some company rather than its name (该公司, 一家科技公司, 龙头制造公司)
+_NOT_TRADE_NAME_HEADS = (
+    "该", "这", "那", "此", "本", "其", "各", "每", "一", "两", "二", "三", "几", "数", "多", "某", "子", "母", "分", "总",
+    "新", "老", "大", "小", "龙头", "上市", "民营", "国有", "外资", "合资", "本地", "当地", "骨干", "重点", "相关",
+    "优质", "知名", "中小", "头部", "链主", "配套", "运营", "项目", "平台", "投资",
+)
+
+
+def _short_company(piece: str) -> re.Match[str] | None:
+    """``甲乙精密制造公司`` (公司 without 有限): a name only when an industry word comes before 公司 and a trade
+    name of two characters or more before that, not opened by a word that says *which* company (该, 一家 …)."""
+    m = re.search(r"(公司)", piece)
+    if not m or piece[: m.start()].endswith(("有限", "有限责任", "股份有限")):
+        return None
+    core = _strip_leading_verbs(piece[: m.start()])
+    tail = next((t for t in sorted(_COMPANY_TAIL_WORDS, key=len, reverse=True) if core.endswith(t)), None)
+    if tail is None or len(core) - len(tail) < 2 or core.startswith(_NOT_TRADE_NAME_HEADS):
+        return None
+    if not re.fullmatch(rf"[{_CJK}]+", core):
+        return None
+    return m
 
 
 def _strip_leading_verbs(piece: str) -> str:

@@ -129,6 +129,10 @@ def test_bare_numbers_without_units_are_not_mentions() -> None:
         ("3月18日举行仪式", ["3月18日"]),
         ("发布于2023-05-01", ["2023-05-01"]),
         ("2022年起实施，6月中旬验收", ["2022年", "6月中旬"]),
+        ("计划6月试生产", ["6月"]),
+        ("预计十月份投产", ["十月份"]),
+        ("一季度实现增加值5亿元", ["一季度"]),
+        ("第三季度、上半年", ["第三季度", "上半年"]),
     ],
 )
 def test_date_re(text: str, dates: list[str]) -> None:
@@ -138,6 +142,8 @@ def test_date_re(text: str, dates: list[str]) -> None:
 def test_date_re_ignores_numbers_that_are_not_dates() -> None:
     assert not DATE_RE.search("共有3500名学生和120个班级")
     assert not DATE_RE.search("面积1800平方米")
+    assert not DATE_RE.search("用6个月完成，三个月内见效")  # durations, not dates
+    assert not DATE_RE.search("每月一次")
 
 
 @pytest.mark.parametrize(

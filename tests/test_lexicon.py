@@ -99,3 +99,22 @@ def test_extract_terms_is_sorted_unique_and_bounded() -> None:
     assert terms == sorted(set(terms))
     assert all(2 <= len(t) <= 30 for t in terms)
     assert extract_terms([]) == [] and extract_terms([""]) == []
+
+
+def test_a_company_named_without_its_legal_form() -> None:
+    terms = set(extract_terms(["同日签约的还有锦鳞精密制造公司，产品远销海外。"]))
+    assert "锦鳞精密制造公司" in terms
+    assert {"锦鳞", "锦鳞精密"} <= terms, sorted(terms)
+
+
+@pytest.mark.parametrize(
+    "text", ["该公司注册资本2亿元。", "一家新能源公司落户园区。", "引进龙头制造公司。", "成立合资公司。", "项目公司已注册。"]
+)
+def test_a_phrase_about_some_company_is_not_a_name(text: str) -> None:
+    assert not any(t.endswith("公司") for t in extract_terms([text])), extract_terms([text])
+
+
+def test_a_short_form_never_ends_inside_an_industry_word() -> None:
+    terms = set(extract_terms(["翠岭新材料有限公司今年投产。"]))
+    assert "翠岭" in terms
+    assert "翠岭新" not in terms, sorted(terms)

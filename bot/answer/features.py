@@ -342,7 +342,10 @@ class Matcher:
         for t in question.terms:
             syn = stats.synonyms(t.text)
             self._alts[t.text] = sorted(((a, s) for a, s in syn.items() if len(a) >= 2), key=lambda x: -x[1])[:40]
-            if 2 <= len(t.text) <= 4 and _CJK.match(t.text) and not stats.in_corpus(t.text):
+            # an abbreviation is a word general Chinese does not have (营收, 规上): the articles may use it and
+            # still spell it out elsewhere (规模以上); a dictionary word (工业) is never read as one (工商业)
+            abbreviation = not stats.in_corpus(t.text) or not stats.is_general_word(t.text)
+            if 2 <= len(t.text) <= 4 and _CJK.match(t.text) and abbreviation:
                 gap = r"[\u4e00-\u9fff]{0,3}"
                 self._abbrev[t.text] = re.compile(gap.join(map(re.escape, t.text)))
             else:

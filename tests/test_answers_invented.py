@@ -1,0 +1,80 @@
+"""Answers on an invented article with two companies (names, figures and park are made up), with the real
+default embedder and the packaged answerer: a figure stated for one company, or for another attribute,
+is never given as the answer about the other one; the articles' own abbreviations and month-only dates
+are understood.
+
+This is the case the question sets can only sample: the company asked about is named in the articles, the
+attribute asked for is stated, but for a different company (its sentence says 该公司, and the company is
+named one sentence before), or the company's only figure is of another kind.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import make_settings
+
+pytestmark = pytest.mark.slow
+
+ARTICLE = """星河新材料项目签约落户示范区
+
+本报讯 近日，星河新材料有限公司年产5万吨电池隔膜项目在示范区正式签约。该公司注册资本2亿元，主要从事锂电池隔膜的研发和生产。
+
+据介绍，项目总投资12亿元，分两期建设，一期计划于2025年6月投产。
+
+同日签约的还有蓝海精密制造公司。蓝海精密2024年实现营业收入8亿元，同比增长15%，产品远销东南亚。示范区管委会主任表示，将为企业提供全程代办服务。
+"""
+
+
+REPORT = """青川经开区一季度经济运行稳中向好
+
+本报讯 4月12日，记者从青川经济技术开发区管委会获悉，一季度全区实现规模以上工业增加值46.3亿元，同比增长9.1%；完成固定资产投资38亿元，同比增长12.4%。
+
+截至3月底，园区共有规上工业企业126家，其中高新技术企业58家。
+
+重点项目方面，总投资50亿元的鼎森动力电池项目于2月18日开工建设，预计2026年底建成投产。翰墨光电显示模组项目已完成主体厂房建设，计划6月试生产。
+"""
+
+
+@pytest.fixture(scope="module")
+def invented_bot(tmp_path_factory: pytest.TempPathFactory):
+    from bot import Bot
+
+    tmp: Path = tmp_path_factory.mktemp("invented")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
+    (corpus / "b.txt").write_text(REPORT, encoding="utf-8")
+    return Bot.open(make_settings(tmp, corpus_dir=corpus), build_if_missing=True)
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("星河新材料的注册资本是多少？", "2亿元"),
+        ("蓝海精密营业收入多少？", "8亿元"),
+        ("星河新材料项目总投资多少？", "12亿元"),
+        # 规上 is the articles' own abbreviation of 规模以上, which the answering sentence spells out
+        ("一季度规上工业增加值是多少？", "46.3亿元"),
+        ("翰墨光电项目什么时候试生产？", "6月"),  # a month alone is a date
+    ],
+)
+def test_a_stated_figure_is_answered_with_its_citation(invented_bot, question: str, fact: str) -> None:
+    a = invented_bot.ask(question, [])
+    assert not a.refused and fact in a.answer, a.answer
+    assert a.citations
+
+
+@pytest.mark.parametrize(
+    ("question", "not_its"),
+    [
+        ("蓝海精密的注册资本是多少？", ("2亿元", "8亿元")),  # 2亿元 is the other company's; 8亿元 is revenue
+        ("蓝海精密什么时候投产？", ("2025年6月", "2024年")),  # the other company's start; a revenue year
+    ],
+)
+def test_a_figure_of_another_company_or_attribute_is_never_the_answer(
+    invented_bot, question: str, not_its: tuple[str, ...]
+) -> None:
+    a = invented_bot.ask(question, [])
+    assert a.refused or not any(x in a.answer for x in not_its), a.answer
