@@ -549,6 +549,16 @@ def test_chinese_everywhere(browser: Any, servers: dict[str, str], locale: str) 
 
 
 # -- the widget ----------------------------------------------------------------------------------------------
+def _embed_frame(page: Any) -> Any:
+    """The chat's frame once it has navigated to /embed (the element shows before its document loads)."""
+    handle = page.locator("#park-qa-frame").element_handle(timeout=10_000)
+    frame = handle.content_frame()
+    assert frame is not None
+    frame.wait_for_url("**/embed", timeout=10_000)
+    frame.wait_for_load_state("domcontentloaded", timeout=10_000)
+    return frame
+
+
 def test_widget_on_another_origin(page: Any, servers: dict[str, str], expected: dict[str, str]) -> None:
     page.goto(servers["site"] + "/index.html")
     button = page.locator("#park-qa-button")
@@ -559,7 +569,7 @@ def test_widget_on_another_origin(page: Any, servers: dict[str, str], expected: 
     frame_el.wait_for(state="visible", timeout=10_000)
     assert frame_el.get_attribute("src") == servers["app"] + "/embed"
     frame = page.frame_locator("#park-qa-frame")
-    embed = next(f for f in page.frames if f.url.endswith("/embed"))
+    embed = _embed_frame(page)
     # the keyboard focus moved into the chat's box: typing goes there
     embed.wait_for_function("() => document.activeElement && document.activeElement.id === 'q'", timeout=10_000)
     page.keyboard.type(Q)
@@ -701,5 +711,5 @@ def test_xss_stays_text_in_chat_and_embed(page: Any, servers: dict[str, str]) ->
     assert frame.locator("#log img").count() == 0 and frame.locator("#log script").count() == 0
     page.wait_for_timeout(300)
     assert page.evaluate("typeof window.__xss") == "undefined"
-    embed = next(f for f in page.frames if f.url.endswith("/embed"))
+    embed = _embed_frame(page)
     assert embed.evaluate("typeof window.__xss") == "undefined"
