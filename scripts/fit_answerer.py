@@ -10,6 +10,8 @@ Training sets (each a corpus with its own site profile and questions written for
   seeds   corpus/                    evals/train.jsonl
   huaixi  evals/parks/huaixi/corpus  evals/parks/huaixi/questions.jsonl
   qiyuan  evals/parks/qiyuan/corpus  evals/parks/qiyuan/questions.jsonl
+  songling evals/parks/songling/corpus evals/parks/songling/questions.jsonl
+  lanting evals/parks/lanting/corpus evals/parks/lanting/questions.jsonl
 evals/dev.jsonl and evals/portability/ are checks: this script never reads them.
 
 Method. Each question goes through the chain's own offline steps (follow-up rewrite, normalisation,
@@ -64,6 +66,8 @@ DEFAULT_SETS = (
     ("seeds", "corpus", "evals/train.jsonl"),
     ("huaixi", "evals/parks/huaixi/corpus", "evals/parks/huaixi/questions.jsonl"),
     ("qiyuan", "evals/parks/qiyuan/corpus", "evals/parks/qiyuan/questions.jsonl"),
+    ("songling", "evals/parks/songling/corpus", "evals/parks/songling/questions.jsonl"),
+    ("lanting", "evals/parks/lanting/corpus", "evals/parks/lanting/questions.jsonl"),
 )
 FORBIDDEN = ("evals/dev.jsonl", "evals/portability")
 
@@ -205,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-false-refusal", type=float, default=0.10,
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
-    ap.add_argument("--c-question", type=float, default=0.1, help="inverse L2 strength of the question model")
+    ap.add_argument("--c-question", type=float, default=1.0, help="inverse L2 strength of the question model")
     ap.add_argument("--dry-run", action="store_true", help="print the cross-validated figures, write nothing")
     ap.add_argument("--show-failures", action="store_true")
     args = ap.parse_args(argv)

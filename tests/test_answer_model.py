@@ -391,3 +391,40 @@ def test_an_attribute_and_a_value_are_bound_only_within_one_clause(text: str, a:
         return [(i, i + len(s))]
 
     assert _same_clause(text, at(a), at(b)) is same
+
+
+class _Stats:
+    """What :class:`Matcher` asks of the corpus: these articles write 产业 and 规上, never 主导产业."""
+
+    corpus_words = frozenset(["产业", "规上", "工业"])
+
+    def synonyms(self, word: str) -> dict[str, float]:
+        return {}
+
+    def in_corpus(self, word: str) -> bool:
+        return word in self.corpus_words
+
+    def is_general_word(self, word: str) -> bool:
+        return word in ("产业", "工业", "主导产业", "主导")
+
+
+def _matcher(*terms: tuple[str, tuple[str, ...]]) -> Any:
+    from bot.answer.features import Matcher, Question, Term
+    from bot.lang.question import classify
+
+    q = Question("？", classify("是什么？"), tuple(Term(t, 1.0, False, True, False, parts) for t, parts in terms),
+                 False, False, (), False)
+    return Matcher(q, _Stats())  # type: ignore[arg-type]
+
+
+def test_a_compound_the_articles_never_write_gets_half_credit_for_its_head_word() -> None:
+    m = _matcher(("主导产业", ("主导", "产业")))
+    assert m.credit("主导产业", "园区形成了光伏、新材料等产业集群") == 0.5
+    assert m.credit("主导产业", "园区形成了光伏、新材料等产业集群", partial=False) == 0.0  # not verbatim
+    assert m.credit("主导产业", "园区引进了一批项目") < 0.5
+
+
+def test_an_abbreviation_the_articles_use_still_matches_its_spelled_out_form() -> None:
+    m = _matcher(("规上", ()), ("工业", ()))
+    assert m.credit("规上", "规模以上工业增加值", partial=False) == 0.7
+    assert m.credit("工业", "工商业", partial=False) == 0.0  # a dictionary word is never read as an abbreviation

@@ -91,6 +91,7 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_focus",
     "top_joint_all",
     "top_dense",
+    "max_cos",
     "top_dense_en",
     "max_focus",
     "max_joint_all",
@@ -334,12 +335,17 @@ def _closeness(d: float | None, scale: float) -> float:
 
 class Matcher:
     """How much of a term a text holds: verbatim 1; a synonym its similarity; an abbreviation's expansion
-    (营收 → 营业收入, characters in order within a short span) 0.7; else shared character pairs, at most 0.5."""
+    (营收 → 营业收入, characters in order within a short span) 0.7; else the head word of a compound the articles
+    never write (主导产业 → 产业) or shared character pairs, at most 0.5."""
 
     def __init__(self, question: Question, stats: CorpusStats) -> None:
         self._alts: dict[str, list[tuple[str, float]]] = {}
         self._abbrev: dict[str, re.Pattern[str] | None] = {}
+        #: a compound the articles never write, by its head word (主导产业 → 产业): half credit, like a part
+        self._head: dict[str, str] = {}
         for t in question.terms:
+            if t.parts and len(t.parts[-1]) >= 2 and t.text.endswith(t.parts[-1]) and not stats.in_corpus(t.text):
+                self._head[t.text] = t.parts[-1]
             syn = stats.synonyms(t.text)
             self._alts[t.text] = sorted(((a, s) for a, s in syn.items() if len(a) >= 2), key=lambda x: -x[1])[:40]
             # an abbreviation is a word general Chinese does not have (营收, 规上): the articles may use it and
@@ -367,6 +373,9 @@ class Matcher:
             m = rx.search(text)
             if m and len(m.group(0)) <= 3 * len(term):
                 best = 0.7
+        head = self._head.get(term)
+        if partial and best < 0.5 and head is not None and head in text:
+            best = 0.5
         if partial and best < 0.5 and len(term) >= 3:
             grams = {term[i : i + 2] for i in range(len(term) - 1)}
             best = max(best, 0.5 * sum(1 for g in grams if g in text) / len(grams))
@@ -442,6 +451,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     qvec = vectors.query_vector(question.text)
     uvecs = vectors.unit_vectors([(c.uid, c.text) for c in out])
     dense = uvecs @ qvec if len(uvecs) else np.zeros(0)
+    raw_cos = dense.copy()
     focus_terms = [t.text for t in question.terms if t.focus]
     if focus_terms and len(uvecs):
         fvecs = np.stack([vectors.query_vector(t) for t in focus_terms])
@@ -466,7 +476,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
     known_weight = sum(t.weight for t in known)
     known_focus = [t for t in focus if not t.site and not t.subject and stats.in_corpus(t.text)]
-    for c, d, fd in zip(out, dense, focus_dense, strict=True):
+    for c, d, fd, rc in zip(out, dense, focus_dense, raw_cos, strict=True):
         p = passages[c.passage]
         context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
         if _QUOTE_START.match(c.text):  # “……”某某表示: a quotation's speaker follows it
@@ -488,6 +498,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         c.matched = frozenset(t.text for t in terms if matcher.credit(t.text, c.text, partial=False) >= 0.7)
         f = c.features
         f["dense"] = float(d)
+        f["cos"] = float(rc)  # raw: how close the question's meaning comes at all (a question model feature)
         f["dense_gap"] = float(d) - best_dense
         f["known_miss"] = (
             sum(t.weight for t in known if matcher.credit(t.text, both, partial=False) < 0.5) / known_weight
@@ -613,6 +624,9 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     # the meaning signal differs by language: an English question is never close to Chinese text
     f["top_dense"] = 0.0 if question.english else top["dense"]
     f["top_dense_en"] = top["dense"] if question.english else 0.0
+    # the meaning of the question at all in these passages (off-topic questions come no closer than the
+    # park's news allows), in the embedder's raw cosine
+    f["max_cos"] = 0.0 if question.english else max(c.features.get("cos", 0.0) for c in ranked)
     f["max_focus"] = max(c.features["focus"] for c in ranked)
     f["max_joint_all"] = max(c.features["joint_all"] for c in ranked)
     # the asked-for attribute is there, but said of another named thing (another company's 注册资本)
