@@ -27,6 +27,8 @@ _COMPANY_TAIL_WORDS = (
     "云计算", "数据", "软件", "通信", "光电", "电气", "机械", "汽车", "化工", "环保", "食品", "物流", "建设", "投资", "贸易", "文化",
     "制造", "精密制造", "复合材料", "航空", "航天", "储氢", "动力",
 )
+#: the tail words longest first (数控机床 before 机床), so the longest matching one is stripped first
+_TAILS_LONGEST_FIRST = tuple(sorted(_COMPANY_TAIL_WORDS, key=len, reverse=True))
 _QUOTED_RE = re.compile(rf"[“\"「]([{_CJK}A-Za-z0-9·+]{{2,12}})[”\"」]")
 _ALIAS_RE = re.compile(rf"以下简称[“\"「]([{_CJK}A-Za-z0-9]{{2,16}})[”\"」]")
 _DOT_NAME_RE = re.compile(rf"([{_CJK}]{{2,6}})·([{_CJK}]{{2,8}})")
@@ -65,7 +67,7 @@ def _company_names(text: str, places: set[str]) -> set[str]:
             changed = True
             while changed:
                 changed = False
-                tails = [t for t in sorted(_COMPANY_TAIL_WORDS, key=len, reverse=True)
+                tails = [t for t in _TAILS_LONGEST_FIRST
                          if core.endswith(t) and len(core) - len(t) >= 2]
                 # every shorter form that ends on a word (甲乙精密制造 → 甲乙精密 as well as 甲乙; 甲乙新材料 → 甲乙,
                 # not 甲乙新), then on from the shortest
@@ -94,7 +96,7 @@ def _short_company(piece: str) -> re.Match[str] | None:
     if not m or piece[: m.start()].endswith(("有限", "有限责任", "股份有限")):
         return None
     core = _strip_leading_verbs(piece[: m.start()])
-    tail = next((t for t in sorted(_COMPANY_TAIL_WORDS, key=len, reverse=True) if core.endswith(t)), None)
+    tail = next((t for t in _TAILS_LONGEST_FIRST if core.endswith(t)), None)
     if tail is None or len(core) - len(tail) < 2 or core.startswith(_NOT_TRADE_NAME_HEADS):
         return None
     if not re.fullmatch(rf"[{_CJK}]+", core):

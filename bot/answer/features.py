@@ -43,7 +43,8 @@ class VectorSource(Protocol):
     def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
 
-#: the features, in the order of the fitted weights
+#: the features, in the order of the fitted weights. ``year_conflict`` and ``focus_unbound`` are computed too but
+#: are not model inputs: ``extractive.can_answer`` vetoes every unit that has them, so no ranked unit does
 FEATURES: tuple[str, ...] = (
     "dense",
     "dense_gap",
@@ -60,7 +61,6 @@ FEATURES: tuple[str, ...] = (
     "type_strict",
     "has_number",
     "year_ok",
-    "year_conflict",
     "rank",
     "score",
     "length",
@@ -82,7 +82,6 @@ FEATURES: tuple[str, ...] = (
     "complete",
     "known_miss",
     "focus_clause",
-    "focus_unbound",
 )
 
 #: question-level features (of the ranked candidates): is the best unit an answer at all?
@@ -102,14 +101,12 @@ QUESTION_FEATURES: tuple[str, ...] = (
     "top_subj_ctx",
     "top_known_miss",
     "min_known_miss",
-    "top_year_conflict",
     "asks_year",
     "top_focus_ctx",
     "top_attr_cov",
     "asks_focus",
     "single_known_miss",
     "top_focus_clause",
-    "top_focus_unbound",
     "oov",
     "english",
     "no_evidence",
@@ -450,8 +447,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     matcher = Matcher(question, stats)
     qvec = vectors.query_vector(question.text)
     uvecs = vectors.unit_vectors([(c.uid, c.text) for c in out])
-    dense = uvecs @ qvec if len(uvecs) else np.zeros(0)
-    raw_cos = dense.copy()
+    raw_cos = uvecs @ qvec if len(uvecs) else np.zeros(0)
     focus_terms = [t.text for t in question.terms if t.focus]
     if focus_terms and len(uvecs):
         fvecs = np.stack([vectors.query_vector(t) for t in focus_terms])
@@ -460,7 +456,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         focus_dense = np.zeros(len(out))
     # cosines are read relative to this question's candidates: how far a unit stands out is what carries from
     # one embedder to another (e5, a local sentence-transformers model, the test double), not the raw cosine
-    dense = _standardised(dense)
+    dense = _standardised(raw_cos)
     best_dense = float(dense.max()) if len(dense) else 0.0
     top_score = max((p.score for p in passages), default=1.0) or 1.0
     terms = question.terms
@@ -626,7 +622,7 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["top_dense_en"] = top["dense"] if question.english else 0.0
     # the meaning of the question at all in these passages (off-topic questions come no closer than the
     # park's news allows), in the embedder's raw cosine
-    f["max_cos"] = 0.0 if question.english else max(c.features.get("cos", 0.0) for c in ranked)
+    f["max_cos"] = 0.0 if question.english else max(c.features["cos"] for c in ranked)
     f["max_focus"] = max(c.features["focus"] for c in ranked)
     f["max_joint_all"] = max(c.features["joint_all"] for c in ranked)
     # the asked-for attribute is there, but said of another named thing (another company's 注册资本)
@@ -638,7 +634,6 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["top_known_miss"] = top["known_miss"]
     f["min_known_miss"] = min(c.features["known_miss"] for c in ranked[:_QUESTION_REACH])
     # the question names a year and the best unit (with its context) speaks of another one
-    f["top_year_conflict"] = top["year_conflict"]
     f["asks_year"] = 1.0 if question.years else 0.0
     # the attribute asked for (the words next to the question word) in the best unit or its context
     f["asks_focus"] = top["has_focus"]
@@ -654,7 +649,6 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["single_known_miss"] = top["known_miss"] if single else 0.0
     strict_kind = question.ask.kind in ("number", "date", "person")
     f["top_focus_clause"] = top["focus_clause"] if top["has_focus"] and strict_kind else 1.0
-    f["top_focus_unbound"] = top["focus_unbound"]
     return f
 
 
