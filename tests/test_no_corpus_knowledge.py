@@ -20,7 +20,12 @@ from bot.lexicon import extract_terms
 from bot.site import load_site_profile
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPORA = [ROOT / "corpus", *sorted((ROOT / "evals" / "parks").glob("*/corpus")), ROOT / "evals" / "portability" / "corpus"]
+CORPORA = [
+    ROOT / "corpus",
+    *sorted((ROOT / "evals" / "parks").glob("*/corpus")),
+    ROOT / "evals" / "portability" / "corpus",
+    *sorted((ROOT / "evals" / "blind").glob("*/corpus")),
+]
 QUESTION_SETS = [ROOT / "evals" / "dev.jsonl", ROOT / "evals" / "train.jsonl", *sorted((ROOT / "evals").rglob("questions.jsonl"))]
 CODE = sorted((ROOT / "bot").rglob("*.py"))
 

@@ -42,13 +42,13 @@ _REASON = re.compile(
 _YESNO = re.compile(r"是不是|是否|有没有|能不能|会不会|对不对|吗[？?]?$|\b(?:is|are|does|do|did|was|were|has|have|can)\b.*\?$", re.I)
 _ENTITY = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|哪一家|什么|啥)([\u4e00-\u9fff]{1,2})")
 
-#: a request the articles cannot serve: to write, translate or make something (帮我写一首诗, 翻译成日语,
+#: a request the articles cannot serve: to write, translate or make something (帮我写一首诗, 译成英文,
 #: write a poem), or for advice, a forecast or a recommendation (这只股票能不能买, 会不会涨, 推荐几部电影,
 #: 怎么做才好吃). News reports facts; it neither writes for the reader nor advises them
 _TASK = re.compile(
     r"(?:帮我|给我|替我|请你?|麻烦你?)\s*(?:帮忙)?\s*(?:写|编(?!制|号|码)|创作|起草|拟(?!定)|翻译|画|生成)"
     r"|^\s*(?:写|编|创作|起草|拟)(?:一|个|首|篇|段|封|份|几)"
-    r"|翻译成|译成|用[英日韩法德俄]语(?:说|写|讲)"
+    r"|翻译成|译成|用[英日法德俄韩]语(?:说|写|讲)"
     r"|^\s*(?:please\s+|can you\s+|could you\s+)?(?:write|translate|compose|draft|generate|draw)\b"
     r"|能不能买|可以买吗|能买吗|该不该买|值不值得买|值得买吗|抄底|会不会[涨跌]|[涨跌]不[涨跌]|能涨吗|会涨吗|会跌吗"
     r"|推荐(?:几|一下|一些|个)|怎么(?:做|煮|炒|烧)才",
