@@ -430,7 +430,7 @@ class CorpusStats:
             if any(phrase in c for c in covered) or (" " not in phrase and len(phrase) < 6):
                 continue  # short single words gloss too many things (run, full, project)
             glossed = self._thesaurus.from_english(phrase)
-            hits = sorted((w for w in glossed if self.in_corpus(w)), key=len, reverse=True)
+            hits = sorted((w for w in glossed if self.in_corpus(w)), key=lambda w: (-len(w), w))  # ties: not set order
             if hits and len(glossed) <= 6:
                 covered.add(phrase)
                 found.extend(h for h in hits[:2] if h not in found)

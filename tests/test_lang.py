@@ -412,3 +412,21 @@ def test_thesaurus_from_small_groups() -> None:
     assert t.from_english("revenue") == {"营收", "营业收入"}
     assert t.from_english("the") == set()
     assert t.synonyms("单") == {}
+
+
+def test_thesaurus_synonyms_come_in_the_same_order_in_every_process() -> None:
+    """Callers keep the first few synonyms of equal similarity; which ones must not follow the hash seed."""
+    code = textwrap.dedent(
+        """
+        from bot.lang.thesaurus import Thesaurus
+        glosses = {"营收": {"revenue", "income", "earnings", "turnover"}, "收入": {"income"}, "进账": {"earnings"},
+                   "营业额": {"turnover"}, "营业收入": {"revenue"}, "收益": {"earnings", "income"}}
+        print(list(Thesaurus([], glosses).synonyms("营收")))
+        """
+    )
+    seen = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={"PYTHONHASHSEED": str(seed), "PATH": ""}).stdout
+        for seed in range(6)
+    }
+    assert len(seen) == 1, seen

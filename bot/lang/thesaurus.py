@@ -81,10 +81,12 @@ class Thesaurus:
             for w in self._groups[i]:
                 if w != word and len(w) >= 2:
                     out[w] = 1.0
-        for k in self._word_glosses.get(word, ()):
+        # sets iterated in sorted order: callers keep the first few of equal similarity, and which few must not
+        # depend on the process's hash seed (it did: the same question got other passages after a restart)
+        for k in sorted(self._word_glosses.get(word, ())):
             sharing = self._gloss_words.get(k, set())
             if len(sharing) <= _MAX_GLOSS_WORDS:
-                for w in sharing:
+                for w in sorted(sharing):
                     if w != word:
                         out.setdefault(w, 0.9)
         return out
