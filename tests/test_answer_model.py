@@ -429,3 +429,19 @@ def test_an_abbreviation_the_articles_use_still_matches_its_spelled_out_form() -
     m = _matcher(("规上", ()), ("工业", ()))
     assert m.credit("规上", "规模以上工业增加值", partial=False) == 0.7
     assert m.credit("工业", "工商业", partial=False) == 0.0  # a dictionary word is never read as an abbreviation
+
+
+def test_a_term_with_latin_letters_matches_whatever_its_case_in_the_text() -> None:
+    # question terms are lower case (b轮, pack); the articles write B轮 and PACK
+    m = _matcher(("b轮", ()), ("pack", ()))
+    assert m.credit("b轮", "公司完成B轮融资", partial=False) == 1.0
+    assert m.credit("pack", "建设电池PACK生产线", partial=False) == 1.0
+    assert m.credit("b轮", "公司完成A轮融资", partial=False) == 0.0
+
+
+def test_positions_fold_case_and_keep_offsets() -> None:
+    from bot.answer.features import _positions
+
+    text = "其中B轮融资3亿元"
+    assert _positions(text, ["b轮"]) == [(2, 4)]
+    assert text[2:4] == "B轮"

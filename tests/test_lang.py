@@ -430,3 +430,10 @@ def test_thesaurus_synonyms_come_in_the_same_order_in_every_process() -> None:
         for seed in range(6)
     }
     assert len(seen) == 1, seen
+
+
+def test_fold_lowers_latin_capitals_only_and_keeps_length() -> None:
+    from bot.lang.words import fold
+
+    assert fold("B轮融资PACK线Ⅱ期ＡＢ") == "b轮融资pack线Ⅱ期ＡＢ"  # full-width letters are normalisation's job
+    assert len(fold("ABC中文")) == len("ABC中文")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from ..lang.numbers import ATTRIBUTION_RE, ROLE_WORDS
 from ..lang.question import CHANGE_RE, asks_for_change, is_task_request
+from ..lang.words import fold
 from ..retrieve import CorpusStats
 from ..schema import Answer, Citation, Passage, citation_for
 from ..settings import Settings
@@ -185,7 +186,7 @@ def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
     site's own names occurs in a unit as it is: without one, the passages are about something else whatever
     their meaning scores say. (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
     asked = [w for t in question.terms if not t.site for w in (t.text, *t.parts) if len(w) >= 2]
-    return any(a in c.text for c in cands for a in asked)
+    return any(a in fold(c.text) for c in cands for a in asked)
 
 
 def score(question: Question, cands: list[Candidate], model: AnswerModel) -> Ranked:

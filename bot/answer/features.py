@@ -29,7 +29,7 @@ import numpy as np
 
 from ..lang.numbers import DATE_RE, PERSON_RE, RANK_RE, UNIT_FAMILIES, numbers_in
 from ..lang.question import KINDS, Ask, classify
-from ..lang.words import QUESTION_WORDS, is_content, separate_question_words
+from ..lang.words import QUESTION_WORDS, fold, is_content, separate_question_words
 from ..retrieve import CorpusStats
 from ..schema import Passage
 from ..text import answer_units, is_mostly_english, unit_id
@@ -298,6 +298,8 @@ def _standardised(x: np.ndarray) -> np.ndarray:
 
 
 def _positions(text: str, needles: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each of ``needles`` (lower case) occurs in ``text``, Latin capitals folded."""
+    text = fold(text)
     out = []
     for n in needles:
         start = text.find(n)
@@ -344,7 +346,7 @@ class Matcher:
             if t.parts and len(t.parts[-1]) >= 2 and t.text.endswith(t.parts[-1]) and not stats.in_corpus(t.text):
                 self._head[t.text] = t.parts[-1]
             syn = stats.synonyms(t.text)
-            self._alts[t.text] = sorted(((a, s) for a, s in syn.items() if len(a) >= 2), key=lambda x: -x[1])[:40]
+            self._alts[t.text] = sorted(((fold(a), s) for a, s in syn.items() if len(a) >= 2), key=lambda x: -x[1])[:40]
             # an abbreviation is a word general Chinese does not have (营收, 规上): the articles may use it and
             # still spell it out elsewhere (规模以上); a dictionary word (工业) is never read as one (工商业)
             abbreviation = not stats.in_corpus(t.text) or not stats.is_general_word(t.text)
@@ -359,6 +361,8 @@ class Matcher:
         return [term, *(a for a, s in self._alts.get(term, ()) if s >= 0.7)]
 
     def credit(self, term: str, text: str, partial: bool = True) -> float:
+        """Credit of the (lower-case) ``term`` in ``text``, read with its Latin capitals folded."""
+        text = fold(text)
         if term in text:
             return 1.0
         best = 0.0

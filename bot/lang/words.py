@@ -34,4 +34,13 @@ def is_content(word: str) -> bool:
     return bool(w) and bool(_CONTENT_RE.search(w)) and w not in STOP_WORDS and w not in QUESTION_WORDS
 
 
-__all__ = ["QUESTION_WORDS", "STOP_WORDS", "is_content", "separate_question_words"]
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def fold(text: str) -> str:
+    """``text`` with its Latin capitals in lower case and nothing else changed: the same length and offsets
+    (question terms are lower case, so B轮 and PACK are found as b轮 and pack in the original text)."""
+    return text.translate(_ASCII_LOWER)
+
+
+__all__ = ["QUESTION_WORDS", "STOP_WORDS", "fold", "is_content", "separate_question_words"]
