@@ -365,6 +365,8 @@ def _unit(text: str, **features: float) -> Any:
         ("营收同比增长了多少？", (), (), "营业收入7.6亿元，同比增长21%。", {"has_number": 1, "type_strict": 1}, True),
         # the number is said of another attribute (the articles use the one asked for elsewhere)
         ("注册资本是多少？", ("注册资本",), (), "营业收入8亿元。", {"has_number": 1, "type_strict": 1, "focus_unbound": 1}, False),
+        # the one thing asked about is named by the articles, but neither here nor in the unit's context
+        ("二等奖奖金多少？", (), (), "一等奖奖金10万元。", {"has_number": 1, "type_strict": 1, "subject_absent": 1}, False),
     ],
 )
 def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(
@@ -445,3 +447,34 @@ def test_positions_fold_case_and_keep_offsets() -> None:
     text = "其中B轮融资3亿元"
     assert _positions(text, ["b轮"]) == [(2, 4)]
     assert text[2:4] == "B轮"
+
+
+@pytest.mark.parametrize(
+    ("question", "described"),
+    [
+        ("给星河牵线的那家公司注册资本多少？", True),
+        ("那个项目什么时候投产？", True),
+        ("它的产值是多少？", True),
+        ("蓝海精密所在的园区叫什么？", True),
+        ("蓝海精密的注册资本是多少？", False),
+        ("去年营收增长多少？", False),
+    ],
+)
+def test_a_subject_named_by_a_description_is_recognised(question: str, described: bool) -> None:
+    from bot.lang.question import describes_its_subject
+
+    assert describes_its_subject(question) is described
+
+
+def test_a_one_topic_question_is_not_a_comparison_list_or_description() -> None:
+    from bot.answer.features import Question, Term
+    from bot.lang.question import classify
+
+    def q(text: str, described: bool = False, multi: bool = False) -> Any:
+        terms = (Term("蓝海精密", 1.0, True, False, False), Term("营收", 1.0, False, True, False))
+        return Question(text, classify(text), terms, False, False, (), multi, described=described)
+
+    assert q("蓝海精密营收多少？").single_topic
+    assert not q("蓝海精密和星河哪个营收更高？").single_topic  # a comparison
+    assert not q("那家公司营收多少？", described=True).single_topic
+    assert not q("蓝海精密营收多少？注册资本呢？", multi=True).single_topic

@@ -71,6 +71,8 @@ def test_a_stated_figure_is_answered_with_its_citation(invented_bot, question: s
     [
         ("蓝海精密的注册资本是多少？", ("2亿元", "8亿元")),  # 2亿元 is the other company's; 8亿元 is revenue
         ("蓝海精密什么时候投产？", ("2025年6月", "2024年")),  # the other company's start; a revenue year
+        # the articles name 翰墨光电 but give no investment for it: 50亿元 is 鼎森's, in the sentence before
+        ("翰墨光电项目总投资多少？", ("50亿元",)),
     ],
 )
 def test_a_figure_of_another_company_or_attribute_is_never_the_answer(

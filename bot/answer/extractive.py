@@ -164,6 +164,8 @@ def can_answer(question: Question, c: Candidate) -> bool:
     too."""
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
         return False
+    if c.features.get("subject_absent"):  # 二等奖 asked about: not a sentence on 一等奖 only
+        return False
     if c.features.get("focus_unbound"):  # asked for attribute A: not "B N 亿元" when the articles say A elsewhere
         return False
     if asks_for_change(question.text) and not CHANGE_RE.search(c.text):  # 增长了多少: not the level

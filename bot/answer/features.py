@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from ..lang.numbers import DATE_RE, PERSON_RE, RANK_RE, UNIT_FAMILIES, numbers_in
-from ..lang.question import KINDS, Ask, classify
+from ..lang.question import KINDS, Ask, classify, describes_its_subject
 from ..lang.words import QUESTION_WORDS, fold, is_content, separate_question_words
 from ..retrieve import CorpusStats
 from ..schema import Passage
@@ -43,8 +43,9 @@ class VectorSource(Protocol):
     def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
 
-#: the features, in the order of the fitted weights. ``year_conflict`` and ``focus_unbound`` are computed too but
-#: are not model inputs: ``extractive.can_answer`` vetoes every unit that has them, so no ranked unit does
+#: the features, in the order of the fitted weights. ``year_conflict``, ``focus_unbound`` and ``subject_absent`` are
+#: computed too but are not model inputs: ``extractive.can_answer`` vetoes every unit that has them, so no ranked
+#: unit does
 FEATURES: tuple[str, ...] = (
     "dense",
     "dense_gap",
@@ -146,10 +147,23 @@ class Question:
     multi_part: bool
     oov: float = 0.0  # weight share of the terms the corpus never uses
     english_words: int = 0  # content words of an English question (matched by meaning only)
+    described: bool = False  # names its subject by a description or pronoun (那家公司), not by its name
 
     @property
     def has_content(self) -> bool:
         return bool(self.terms) or self.english_words > 0
+
+    @property
+    def single_topic(self) -> bool:
+        """About one named thing and one attribute: its words should meet in one unit (with its context).
+        Comparisons, lists and two-part questions spread them over several units by nature, and a subject
+        named by a description (给某某牵线的那家公司) is not named where the answer is."""
+        return (
+            not self.multi_part
+            and self.ask.kind not in ("comparison", "list")
+            and sum(1 for t in self.terms if t.subject) <= 2
+            and not self.described
+        )
 
 
 @dataclass
@@ -219,7 +233,8 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     total = sum(t.weight for t in terms.values()) or 1.0
     oov = sum(t.weight for t in terms.values() if not stats.in_corpus(t.text)) / total
     n_english = len([w for w in re.findall(r"[A-Za-z][A-Za-z\-']+", original or query) if is_content(w)]) if english else 0
-    return Question(query, ask, tuple(terms.values()), english, names_site, years, multi, oov, n_english)
+    described = describes_its_subject(query)
+    return Question(query, ask, tuple(terms.values()), english, names_site, years, multi, oov, n_english, described)
 
 
 _NOT_FOCUS_POS = ("m", "mq", "q", "t", "r", "p", "c", "u", "d", "f", "y", "e", "o", "z")
@@ -476,6 +491,9 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
     known_weight = sum(t.weight for t in known)
     known_focus = [t for t in focus if not t.site and not t.subject and stats.in_corpus(t.text)]
+    # the words the corpus uses for the one thing a one-topic question asks about: a unit that answers
+    # names it, here or in its context (二等奖 asked, only 一等奖 said: a near miss, not an answer)
+    known_subjects = [t for t in subjects if not t.site and stats.in_corpus(t.text)] if question.single_topic else []
     for c, d, fd, rc in zip(out, dense, focus_dense, raw_cos, strict=True):
         p = passages[c.passage]
         context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
@@ -526,6 +544,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         f["english_dense"] = float(d) if question.english else 0.0
         f["list_items"] = min(6, len(_LIST_SEP.findall(c.text))) / 6
         f["focus_ctx"] = _coverage(focus, both, matcher) if focus else 0.0
+        f["subject_absent"] = float(any(matcher.credit(t.text, both, partial=False) < 0.5 for t in known_subjects))
         f["subj_focus"] = (subj_c if subjects else 1.0) * (f["focus"] if focus else 1.0)
         f["type_focus"] = strict * (f["focus"] if focus else 1.0)
         f["focus_dense"] = float(fd)
@@ -645,11 +664,7 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     f["top_attr_cov"] = top["attr_cov"]
     # a question about one thing and one attribute should find its corpus words in one unit (and context);
     # comparisons, lists and two-part questions spread them over several units by nature
-    single = (
-        not question.multi_part
-        and question.ask.kind not in ("comparison", "list")
-        and sum(1 for t in question.terms if t.subject) <= 2
-    )
+    single = question.single_topic
     f["single_known_miss"] = top["known_miss"] if single else 0.0
     strict_kind = question.ask.kind in ("number", "date", "person")
     f["top_focus_clause"] = top["focus_clause"] if top["has_focus"] and strict_kind else 1.0
