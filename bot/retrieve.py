@@ -256,7 +256,7 @@ def _search_fingerprint() -> str:
 RESULTS_CACHED = 1024
 
 #: bump when the saved search tables change shape or meaning
-SEARCH_TABLES_VERSION = 4
+SEARCH_TABLES_VERSION = 5
 
 
 def search_artifact_name() -> str:
@@ -270,7 +270,10 @@ def build_search_tables(index: Index, directory: Path) -> None:
     from .chunk_table import CHUNKS_FILE, write_chunk_table, write_unit_vectors
     from .site import load_site_profile
 
-    chunks = list(index.iter_chunks())
+    # corpus order, not the store's: Chroma returns a generation's chunks in the order they were written,
+    # which differs between a fresh build and one that copied vectors from the generation before, and ranks
+    # break ties by position (the same question got other passages after an incremental ingest)
+    chunks = sorted(index.iter_chunks(), key=corpus_order)
     tokenizer = Tokenizer(index.terms)
     bm25 = BM25.from_docs([tokenizer.tokens(HybridSearcher.keyword_text(c)) for c in chunks])
     bm25.save(directory / "bm25")
@@ -288,6 +291,13 @@ def build_search_tables(index: Index, directory: Path) -> None:
         "site_articles": sorted(_articles_naming(chunks, site.names)),
     }
     (directory / "facts.json").write_text(json.dumps(facts, ensure_ascii=False), encoding="utf-8")
+
+
+def corpus_order(chunk: StoredChunk) -> tuple[str, str, int, str]:
+    """Sort key of a chunk: its file, its article, its place in the article (the id breaks any tie)."""
+    meta = chunk.meta
+    start = meta.get("start")
+    return (str(meta.get("source", "")), str(meta.get("article_id", "")), start if isinstance(start, int) else -1, chunk.id)
 
 
 def _unit_pages(index: Index, page: int = 5000) -> Iterable[tuple[list[str], np.ndarray]]:
