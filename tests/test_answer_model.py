@@ -478,3 +478,38 @@ def test_a_one_topic_question_is_not_a_comparison_list_or_description() -> None:
     assert not q("蓝海精密和星河哪个营收更高？").single_topic  # a comparison
     assert not q("那家公司营收多少？", described=True).single_topic
     assert not q("蓝海精密营收多少？注册资本呢？", multi=True).single_topic
+
+
+def test_the_listwise_unit_fit_ranks_each_questions_answer_first(fit_script: ModuleType) -> None:
+    """On made-up questions whose answering unit is the one with the highest first feature (the second
+    feature is noise, the third is high for every unit of an easy question), the listwise fit puts the
+    answering unit first in each question and gives probabilities that rise with the score."""
+    from bot.answer.extractive import Ranked
+    from bot.answer.features import Candidate, Question
+    from bot.lang.question import classify
+
+    ask = classify("介绍一下园区的情况")
+    assert ask.kind not in ("number", "date", "person", "place")  # can_answer lets every unit through
+    rng = np.random.default_rng(3)
+    question = Question("q", ask, (), False, False, (), False)
+    rows = []
+    for qi in range(60):
+        n = 6
+        x = np.zeros((n, len(FEATURES)))
+        x[:, 0] = rng.normal(size=n)
+        x[:, 1] = rng.normal(size=n)
+        x[:, 2] = qi % 2
+        labels = np.zeros(n, dtype=np.int64)
+        labels[int(np.argmax(x[:, 0]))] = 1
+        cands = []
+        for i in range(n):
+            c = Candidate(0, 0, 4, "单位文本", f"u{qi}-{i}", "a")
+            c.features.update(dict(zip(FEATURES, x[i], strict=True)))
+            cands.append(c)
+        rows.append(fit_script.Row("s", None, "q", [], Ranked(question, cands), labels))
+    unit = fit_script.fit_units(rows, 1.0, listwise=True)
+    assert unit.coef[0] > 0 and abs(unit.coef[1]) < unit.coef[0] / 3
+    for r in rows:
+        p = unit.prob([c.vector() for c in r.ranked.candidates])
+        assert int(np.argmax(p)) == int(np.argmax(r.labels))
+        assert np.all((p > 0) & (p < 1))
