@@ -155,12 +155,18 @@ def collect(set_name: str, corpus: Path, questions: Path, work: Path, base: Sett
     return rows, (searcher, vectors, settings)
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: float, balanced: bool) -> Linear:
-    from sklearn.linear_model import LogisticRegression
-
+def _standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (a constant column keeps scale 1)."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: float, balanced: bool) -> Linear:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = _standardisation(x)
     lr = LogisticRegression(C=c_reg, class_weight="balanced" if balanced else None, max_iter=5000)
     lr.fit((x - mean) / scale, y)
     return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
@@ -172,28 +178,26 @@ def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Line
     ``listwise``: the coefficients maximise, per question, the share of the softmax over its candidates
     that falls on the units holding the answer (what the answerer uses them for: picking one unit among a
     question's), then a one-feature logistic regression turns that score into a probability (Platt)."""
-    groups = [[(c.vector(), int(lab)) for c, lab in zip(r.ranked.candidates, r.labels, strict=True)
-               if can_answer(r.ranked.question, c)] for r in rows]
-    pairs = [p for g in groups for p in g]
-    x = np.array([p[0] for p in pairs], dtype=np.float64)
-    y = np.array([p[1] for p in pairs], dtype=np.int64)
+    groups: list[tuple[np.ndarray, np.ndarray]] = []  # per question: its rankable units' features, labels
+    for r in rows:
+        kept = [(c.vector(), int(lab)) for c, lab in zip(r.ranked.candidates, r.labels, strict=True)
+                if can_answer(r.ranked.question, c)]
+        if kept:
+            groups.append((np.array([v for v, _ in kept], dtype=np.float64),
+                           np.array([lab for _, lab in kept], dtype=np.int64)))
+    x = np.vstack([gx for gx, _ in groups])
+    y = np.concatenate([gy for _, gy in groups])
     if not listwise:
         return fit_linear(x, y, FEATURES, c_reg, balanced=True)
     from scipy.optimize import minimize
     from scipy.special import logsumexp
     from sklearn.linear_model import LogisticRegression
 
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    zs, ys = [], []
-    at = 0
-    for g in groups:
-        lab = y[at : at + len(g)]
-        if 0 < lab.sum() < len(g):
-            zs.append((x[at : at + len(g)] - mean) / scale)
-            ys.append(lab.astype(bool))
-        at += len(g)
+    mean, scale = _standardisation(x)
+    # only a question with units of both kinds says which unit should win
+    mixed = [(gx, gy) for gx, gy in groups if 0 < gy.sum() < len(gy)]
+    zs = [(gx - mean) / scale for gx, _ in mixed]
+    ys = [gy.astype(bool) for _, gy in mixed]
 
     def objective(w: np.ndarray) -> tuple[float, np.ndarray]:
         loss, grad = 0.5 * float(w @ w) / c_reg, w / c_reg
@@ -207,6 +211,8 @@ def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Line
         return loss, grad
 
     res = minimize(objective, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    if not res.success:
+        raise RuntimeError(f"the listwise unit fit did not converge: {res.message}")
     w = res.x
     score_all = ((x - mean) / scale) @ w
     platt = LogisticRegression(C=1e6, class_weight="balanced", max_iter=5000).fit(score_all.reshape(-1, 1), y)
@@ -300,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     folds = range(args.folds)
 
     # stage 1, out of fold: unit probabilities for every question from a model that never saw it
-    unit_models = {k: fit_units([r for i, r in enumerate(rows) if fold_of[i] != k], args.c, args.unit_objective == "listwise") for k in folds}
+    listwise = args.unit_objective == "listwise"
+    unit_models = {k: fit_units([r for i, r in enumerate(rows) if fold_of[i] != k], args.c, listwise) for k in folds}
     oof_ranked = [ranked_with(r, unit_models[fold_of[i]]) for i, r in enumerate(rows)]
     unit_only = {k: AnswerModel(unit_models[k], Linear.neutral(QUESTION_FEATURES), -1.0, 0.5, 1.0, 1.0) for k in folds}
 
@@ -375,13 +382,13 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.dry_run:
         return 0
-    final_unit = fit_units(rows, args.c, args.unit_objective == "listwise")
+    final_unit = fit_units(rows, args.c, listwise)
     final_q = fit_linear(qx, answerable, QUESTION_FEATURES, args.c_question, False)
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "method": ("two L2 logistic models: units hold the answer ("
                    + (f"listwise: softmax over each question's units, C={args.c:g}, then Platt-calibrated with "
-                      "balanced classes" if args.unit_objective == "listwise"
+                      "balanced classes" if listwise
                       else f"pointwise, scikit-learn, C={args.c:g}, balanced classes")
                    + f", fitted on the units can_answer lets through); the question is answerable from the "
                   f"articles (C={args.c_question:g}), stacked on out-of-fold unit probabilities; thresholds chosen "
