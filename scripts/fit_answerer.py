@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer, score  # noqa: E402
 from bot.answer.features import FEATURES, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
-from bot.answer.model import AnswerModel, Linear  # noqa: E402
+from bot.answer.model import AnswerModel, Linear, QuestionModel, Tree, Trees  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
 from bot.evaluate.dataset import EvalItem, load_items  # noqa: E402
 from bot.evaluate.metrics import Outcome, percentile, score_item, squash, summarize  # noqa: E402
@@ -172,6 +172,35 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: f
     return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
+#: the question model's trees: depth 2 (a signal may count differently by one other, e.g. the kind of question),
+#: 200 rounds at a learning rate of 0.05, at least 20 questions per leaf; fixed seed, no subsampling
+TREE_DEPTH, TREE_ROUNDS, TREE_RATE, TREE_LEAF = 2, 200, 0.05, 20
+
+
+def fit_trees(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> Trees:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    gb = GradientBoostingClassifier(max_depth=TREE_DEPTH, n_estimators=TREE_ROUNDS, learning_rate=TREE_RATE,
+                                    min_samples_leaf=TREE_LEAF, random_state=0)
+    gb.fit(x.astype(np.float32), y)
+    prior = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    trees = tuple(Tree(est.tree_.feature.astype(np.int64), est.tree_.threshold.astype(np.float32),
+                       est.tree_.children_left.astype(np.int64), est.tree_.children_right.astype(np.int64),
+                       est.tree_.value[:, 0, 0].astype(np.float64))
+                  for est in gb.estimators_[:, 0])
+    model = Trees(features, float(np.log(prior / (1 - prior))), TREE_RATE, trees)
+    # the array form must score exactly as scikit-learn does
+    if not np.allclose(model.prob(x), gb.predict_proba(x.astype(np.float32))[:, 1], atol=1e-6):
+        raise RuntimeError("the exported trees do not reproduce scikit-learn's probabilities")
+    return model
+
+
+def fit_question(x: np.ndarray, y: np.ndarray, kind: str, c_reg: float) -> QuestionModel:
+    if kind == "trees":
+        return fit_trees(x, y, QUESTION_FEATURES)
+    return fit_linear(x, y, QUESTION_FEATURES, c_reg, False)
+
+
 def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Linear:
     """The unit model, fitted on the candidates that :func:`can_answer` lets through (the ones it ranks).
 
@@ -262,7 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-false-refusal", type=float, default=0.10,
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
-    ap.add_argument("--c-question", type=float, default=1.0, help="inverse L2 strength of the question model")
+    ap.add_argument("--c-question", type=float, default=1.0,
+                    help="inverse L2 strength of the question model (--question-model linear)")
+    ap.add_argument("--question-model", choices=("trees", "linear"), default="linear",
+                    help="trees: gradient-boosted depth-2 trees (scikit-learn, exported to weights.json); "
+                         "linear: an L2 logistic regression")
     ap.add_argument("--unit-objective", choices=("listwise", "pointwise"), default="listwise",
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
@@ -333,9 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
     answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
-    q_models = {k: fit_linear(qx[[fold_of[i] != k for i in range(len(rows))]],
-                              answerable[[fold_of[i] != k for i in range(len(rows))]], QUESTION_FEATURES,
-                              args.c_question, False)
+    q_models = {k: fit_question(qx[[fold_of[i] != k for i in range(len(rows))]],
+                                answerable[[fold_of[i] != k for i in range(len(rows))]], args.question_model,
+                                args.c_question)
                 for k in folds}
     q_oof = np.array([float(q_models[fold_of[i]].prob(qx[i : i + 1])[0]) for i in range(len(rows))])
 
@@ -383,16 +416,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     final_unit = fit_units(rows, args.c, listwise)
-    final_q = fit_linear(qx, answerable, QUESTION_FEATURES, args.c_question, False)
+    final_q = fit_question(qx, answerable, args.question_model, args.c_question)
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "method": ("two L2 logistic models: units hold the answer ("
+        "method": ("units hold the answer: an L2 logistic model ("
                    + (f"listwise: softmax over each question's units, C={args.c:g}, then Platt-calibrated with "
                       "balanced classes" if listwise
                       else f"pointwise, scikit-learn, C={args.c:g}, balanced classes")
-                   + f", fitted on the units can_answer lets through); the question is answerable from the "
-                  f"articles (C={args.c_question:g}), stacked on out-of-fold unit probabilities; thresholds chosen "
-                  f"on {'leave-one-set-out' if args.by_corpus else f'{args.folds}-fold'} out-of-fold answers"),
+                   + ", fitted on the units can_answer lets through); the question is answerable from the articles: "
+                   + (f"gradient-boosted trees (depth {TREE_DEPTH}, {TREE_ROUNDS} rounds, learning rate {TREE_RATE}, "
+                      f">= {TREE_LEAF} questions per leaf)" if args.question_model == "trees"
+                      else f"an L2 logistic model (C={args.c_question:g})")
+                   + ", stacked on out-of-fold unit probabilities; thresholds chosen on "
+                   + ("leave-one-set-out" if args.by_corpus else f"{args.folds}-fold") + " out-of-fold answers"),
         "max_false_refusal": args.max_false_refusal,
         "answer_precision_out_of_fold": round(precision, 4),
         "training_sets": [
@@ -406,7 +442,10 @@ def main(argv: list[str] | None = None) -> int:
         "k": base.k,
         "out_of_fold": oof,
         "unit_coefficients": {f: round(float(w), 4) for f, w in zip(FEATURES, final_unit.coef, strict=True)},
-        "question_coefficients": {f: round(float(w), 4) for f, w in zip(QUESTION_FEATURES, final_q.coef, strict=True)},
+        **({"question_coefficients": {f: round(float(w), 4) for f, w in zip(QUESTION_FEATURES, final_q.coef, strict=True)}}
+           if isinstance(final_q, Linear) else
+           {"question_splits": {f: n for f, n in ((f, sum(int((t.feature[t.left >= 0] == j).sum()) for t in final_q.trees))
+                                                  for j, f in enumerate(QUESTION_FEATURES)) if n}}),
     }
     AnswerModel(final_unit, final_q, t_answer, t_extra, extra_budget, extra_gap, meta).save(args.out)
     print(f"wrote {args.out}", file=sys.stderr)

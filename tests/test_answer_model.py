@@ -43,7 +43,10 @@ def packaged_json() -> dict[str, Any]:
 def test_packaged_weights_match_the_features_this_code_computes(packaged: AnswerModel) -> None:
     assert packaged.unit.features == FEATURES
     assert packaged.question.features == QUESTION_FEATURES
-    for lin, n in ((packaged.unit, len(FEATURES)), (packaged.question, len(QUESTION_FEATURES))):
+    linear = [(packaged.unit, len(FEATURES))]
+    if isinstance(packaged.question, Linear):
+        linear.append((packaged.question, len(QUESTION_FEATURES)))
+    for lin, n in linear:
         assert lin.mean.shape == lin.scale.shape == lin.coef.shape == (n,)
         assert np.all(np.isfinite(lin.mean)) and np.all(np.isfinite(lin.coef)) and np.isfinite(lin.intercept)
         assert np.all(lin.scale > 0) and np.all(np.isfinite(lin.scale))
@@ -100,11 +103,11 @@ def test_save_load_round_trip(packaged: AnswerModel, tmp_path: Path) -> None:
     path = tmp_path / "w.json"
     model.save(path)
     back = AnswerModel.load(path)
-    for a, b in ((model.unit, back.unit), (model.question, back.question)):
-        assert a.features == b.features
-        for field in ("mean", "scale", "coef"):
-            np.testing.assert_array_equal(getattr(a, field), getattr(b, field))
-        assert a.intercept == b.intercept
+    assert model.unit.features == back.unit.features
+    for field in ("mean", "scale", "coef"):
+        np.testing.assert_array_equal(getattr(model.unit, field), getattr(back.unit, field))
+    assert model.unit.intercept == back.unit.intercept
+    assert model.question.to_json() == back.question.to_json()
     assert (back.answer_threshold, back.extra_threshold, back.extra_budget) == (0.37, 0.61, 1.5)
     assert back.meta == model.meta
     rows = np.vstack([model.unit.mean, model.unit.mean - model.unit.scale])
@@ -513,3 +516,63 @@ def test_the_listwise_unit_fit_ranks_each_questions_answer_first(fit_script: Mod
         p = unit.prob([c.vector() for c in r.ranked.candidates])
         assert int(np.argmax(p)) == int(np.argmax(r.labels))
         assert np.all((p > 0) & (p < 1))
+
+
+# -- the boosted-tree question model (fit_answerer.py --question-model trees) ---------------------------
+
+
+def _tree_data(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Answerable when two signals agree (an interaction one linear score cannot draw), with noise."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((300, len(QUESTION_FEATURES)))
+    y = ((x[:, 0] > 0.5) & (x[:, 1] > 0.4)) ^ (rng.random(300) < 0.05)
+    return x, y.astype(int)
+
+
+def test_fitted_trees_round_trip_through_the_weights_file(
+    fit_script: ModuleType, packaged: AnswerModel, tmp_path: Path
+) -> None:
+    x, y = _tree_data()
+    trees = fit_script.fit_trees(x, y, QUESTION_FEATURES)  # raises unless the export matches scikit-learn
+    p = trees.prob(x)
+    assert ((p >= 0.5) == (y == 1)).mean() > 0.9  # it learnt the interaction
+    model = AnswerModel(packaged.unit, trees, 0.5, 0.5)
+    path = tmp_path / "w.json"
+    model.save(path)
+    back = AnswerModel.load(path)
+    assert json.loads(path.read_text(encoding="utf-8"))["question"]["kind"] == "boosted_trees"
+    np.testing.assert_allclose(back.question.prob(x), p)
+    row = dict(zip(QUESTION_FEATURES, x[0].tolist(), strict=True))
+    assert back.answer_prob(row) == pytest.approx(float(p[0]))
+    assert trees.prob(np.zeros((0, len(QUESTION_FEATURES)))).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda t: t.update(left=[99, *t["left"][1:]]),  # a child beyond the tree
+        lambda t: t.update(left=[0, *t["left"][1:]]),  # a node that is its own child: a loop
+        lambda t: t.update(feature=[999, *t["feature"][1:]]),  # a feature this code does not compute
+        lambda t: t.update(value=t["value"][:-1]),  # arrays of unequal length
+        lambda t: t.update(threshold="x"),
+    ],
+)
+def test_a_malformed_tree_is_a_model_error(
+    fit_script: ModuleType, packaged: AnswerModel, tmp_path: Path, damage: Callable[[dict[str, Any]], None]
+) -> None:
+    x, y = _tree_data()
+    data = AnswerModel(packaged.unit, fit_script.fit_trees(x, y, QUESTION_FEATURES), 0.5, 0.5).to_json()
+    damage(data["question"]["trees"][0])
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError):
+        AnswerModel.load(path)
+
+
+def test_a_question_model_of_unknown_kind_is_a_model_error(packaged: AnswerModel, tmp_path: Path) -> None:
+    data = packaged.to_json()
+    data["question"]["kind"] = "neural"
+    path = tmp_path / "w.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ModelError, match="unknown kind"):
+        AnswerModel.load(path)
