@@ -285,6 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "bot" / "answer" / "weights.json")
     ap.add_argument("--work", type=Path, default=Path.home() / ".cache" / "leshan-park-bot" / "fit")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=7, help="the random folds' seed (--no-by-corpus)")
     ap.add_argument("--by-corpus", action=argparse.BooleanOptionalAction, default=True,
                     help="one fold per training set (leave one park out, the default): thresholds and figures "
                          "of a park never seen; --no-by-corpus: --folds random folds of questions")
@@ -333,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         fold_of = [names.index(r.set_name) for r in rows]
         args.folds = len(names)
     else:
-        order = np.random.default_rng(7).permutation(len(rows))
+        order = np.random.default_rng(args.seed).permutation(len(rows))
         for k, i in enumerate(order):
             fold_of[int(i)] = k % args.folds
     folds = range(args.folds)

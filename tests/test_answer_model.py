@@ -576,3 +576,42 @@ def test_a_question_model_of_unknown_kind_is_a_model_error(packaged: AnswerModel
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelError, match="unknown kind"):
         AnswerModel.load(path)
+
+
+# -- names the question puts together from words (某某生命科学研究院) ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tagged", "names"),
+    [
+        # the park said generically is not part of the name; the attribute after the head is not either
+        ([("园区", "n"), ("邻里", "n"), ("中心", "n"), ("总投资", "n"), ("多少", "m")], ["邻里中心"]),
+        ([("甲乙", "nz"), ("生命科学", "n"), ("研究院", "n"), ("投", "v"), ("了", "ul")], ["甲乙生命科学研究院"]),
+        # a name ends at its head: the role after it is another thing
+        ([("甲乙", "nz"), ("研究院", "n"), ("院长", "n"), ("是", "v"), ("谁", "r")], ["甲乙研究院"]),
+        # the site's own name leads it off, a verb breaks a run, one word alone is already a word
+        ([("某地", "ns"), ("人才", "n"), ("公寓", "n")], ["人才公寓"]),
+        ([("人才", "n"), ("建", "v"), ("公寓", "n")], []),
+        ([("研究院", "n"), ("多大", "m")], []),
+        ([("产业", "n"), ("规模", "n"), ("多大", "m")], []),  # no institution's head
+    ],
+)
+def test_a_run_of_nouns_ending_in_an_institutions_head_is_one_name(
+    tagged: list[tuple[str, str]], names: list[str]
+) -> None:
+    from bot.answer.features import _institution_names
+
+    assert [n for n, _ in _institution_names(tagged, ("某地",))] == names
+
+
+def test_a_name_put_together_from_words_matches_them_in_order_with_a_word_between() -> None:
+    from bot.answer.features import Matcher, Question, Term
+    from bot.lang.question import classify
+
+    name = Term("氢能研究院", 1.0, True, False, False, ("氢能", "研究院"))
+    q = Question("氢能研究院有多少人？", classify("氢能研究院有多少人？"), (name,), False, False, (), False)
+    m = Matcher(q, _Stats())  # type: ignore[arg-type]
+    assert m.credit("氢能研究院", "省氢能研究院有科研人员80人", partial=False) == 1.0
+    assert m.credit("氢能研究院", "氢能产业研究院有科研人员80人", partial=False) == 0.7
+    assert m.credit("氢能研究院", "研究院有科研人员80人", partial=False) == 0.0  # its head alone is another thing
+    assert m.credit("氢能研究院", "研究院与氢能企业合作", partial=False) == 0.0  # out of order

@@ -7,8 +7,9 @@ of a retrieved passage. Its features are signals that carry to any corpus:
   candidates (and the gap to the best unit), so the weights carry from one embedder to another;
 - words: IDF-weighted coverage of the question's terms in the unit, and in the unit with its context
   (the passage's title and the text just before it), with synonyms from general resources;
-- the thing asked about: the question's subject terms (names the lexicon drew from the corpus, or names by
-  part of speech) found in the unit or its context, and whether the unit is about another named thing;
+- the thing asked about: the question's subject terms (names the lexicon drew from the corpus, names by
+  part of speech, or a run of nouns ending in an institution's head noun: 某某邻里中心) found in the unit or its
+  context, and whether the unit is about another named thing;
 - the attribute asked for: the focus terms next to the question word;
 - answer type: a number of the asked unit family, a date, a person, a place, a list;
 - the year asked about, found or contradicted;
@@ -29,7 +30,7 @@ import numpy as np
 
 from ..lang.numbers import DATE_RE, PERSON_RE, RANK_RE, UNIT_FAMILIES, numbers_in
 from ..lang.question import KINDS, Ask, classify, describes_its_subject
-from ..lang.words import QUESTION_WORDS, fold, is_content, separate_question_words
+from ..lang.words import INSTITUTION_HEADS, QUESTION_WORDS, fold, is_content, separate_question_words
 from ..retrieve import CorpusStats
 from ..schema import Passage
 from ..text import answer_units, is_mostly_english, unit_id
@@ -225,6 +226,11 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
             site,
             tuple(x for x in stats.tokens(wl) if len(x) >= 2 and x != wl),
         )
+    # a name the segmenter split (某某生命科学研究院 → 某某 / 生命科学 / 研究院): the whole of it is the thing
+    # asked about, so a unit naming only its head word (研究院) or its modifier is not about it
+    for name, parts in _institution_names(tagged, site_names):
+        if name not in terms:
+            terms[name] = Term(name, max(stats.idf(p) for p in parts), True, False, False, parts)
     for extra in stats.english_terms(query) if english else []:
         terms.setdefault(extra, Term(extra, stats.idf(extra), extra in stats.entities, False, False))
     years = tuple(dict.fromkeys(_YEAR.findall(query)))
@@ -235,6 +241,36 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     n_english = len([w for w in re.findall(r"[A-Za-z][A-Za-z\-']+", original or query) if is_content(w)]) if english else 0
     described = describes_its_subject(query)
     return Question(query, ask, tuple(terms.values()), english, names_site, years, multi, oov, n_english, described)
+
+
+#: parts of speech of the words inside a name (nouns, names, noun-like verbs, distinguishing words, joined runs)
+_NAME_PART_POS = ("n", "vn", "b", "j", "l", "x", "an")
+#: words before a name that are not part of it (the park itself, said generically)
+_NOT_NAME_LEAD = frozenset(["园区", "区里", "园里", "本地", "当地", "全区", "全市"])
+
+
+def _institution_names(tagged: Sequence[tuple[str, str]], site_names: Sequence[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """Runs of two or more noun-like words ending in an institution's head noun (:data:`INSTITUTION_HEADS`),
+    without a leading site name or generic place word: the name of one thing, split by the segmenter."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        while run and (run[0] in _NOT_NAME_LEAD or any(run[0] == n or run[0] in n for n in site_names)):
+            run.pop(0)
+        if len(run) >= 2 and run[-1].endswith(INSTITUTION_HEADS) and len("".join(run)) >= 4:
+            out.append(("".join(run).lower(), tuple(w.lower() for w in run)))
+        run.clear()
+
+    for w, pos in tagged:
+        if _CJK.match(w) and pos.startswith(_NAME_PART_POS) and w not in QUESTION_WORDS and is_content(w):
+            run.append(w)
+            if w.endswith(INSTITUTION_HEADS):
+                close()  # a name ends at its head: 某某中心 / 主任 are two things
+        else:
+            close()
+    close()
+    return out
 
 
 _NOT_FOCUS_POS = ("m", "mq", "q", "t", "r", "p", "c", "u", "d", "f", "y", "e", "o", "z")
@@ -368,6 +404,10 @@ class Matcher:
             if 2 <= len(t.text) <= 4 and _CJK.match(t.text) and abbreviation:
                 gap = r"[\u4e00-\u9fff]{0,3}"
                 self._abbrev[t.text] = re.compile(gap.join(map(re.escape, t.text)))
+            elif t.subject and len(t.parts) >= 2 and "".join(t.parts) == t.text and not stats.in_corpus(t.text):
+                # a name the question put together from words (某某研究院): the articles may say its words with
+                # a word or two between them (某某产业研究院), in the same order
+                self._abbrev[t.text] = re.compile(r"[\u4e00-\u9fff]{0,4}".join(map(re.escape, t.parts)))
             else:
                 self._abbrev[t.text] = None
 

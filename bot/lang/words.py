@@ -14,6 +14,14 @@ STOP_WORDS: frozenset[str] = frozenset(
     ["的", "了", "是", "在", "和", "与", "及", "或", "跟", "同", "也", "都", "就", "而", "并", "被", "把", "将", "对", "为", "以", "于", "之", "其", "这", "那", "该", "个", "些", "我", "你", "您", "他", "它", "她", "们", "我们", "你们", "他们", "它们", "咱们", "自己", "有", "没", "没有", "还", "又", "再", "才", "很", "太", "最", "更", "挺", "蛮", "真", "真的", "到底", "究竟", "大概", "大约", "约", "左右", "差不多", "一共", "总共", "一下", "一些", "有些", "这些", "那些", "这个", "那个", "这种", "那种", "这样", "那样", "这里", "那里", "这边", "那边", "如今", "现在", "目前", "当前", "今天", "明天", "昨天", "后天", "前天", "今日", "明日", "昨日", "已经", "曾经", "之前", "以前", "以后", "之后", "后来", "刚刚", "马上", "主要", "具体", "能", "能够", "可以", "可能", "会", "要", "想", "应该", "需要", "打算", "准备", "知道", "告诉", "说说", "讲讲", "聊聊", "介绍", "了解", "关于", "有关", "方面", "情况", "东西", "事", "事情", "样子", "一点", "点", "时候", "时间", "多", "少", "高", "低", "大", "小", "上", "下", "中", "里", "内", "外", "从", "到", "由", "让", "给", "向", "往", "得", "地", "着", "过", "算", "比较", "比", "达到", "达", "所", "等", "等等", "啥子", "咋样", "the", "a", "an", "of", "in", "on", "at", "to", "for", "and", "or", "is", "are", "was", "were", "be", "been", "what", "which", "who", "whom", "whose", "how", "much", "many", "does", "do", "did", "when", "where", "why", "it", "its", "by", "with", "from", "that", "this", "these", "those", "there", "their", "they", "as", "about", "any", "some", "tell", "me", "please"]
 )
 
+#: head nouns that end the name of an institution, a facility or a body (某某生命科学研究院, 某某邻里中心): a run
+#: of nouns ending in one names one thing, whatever its other words
+INSTITUTION_HEADS: tuple[str, ...] = (
+    "中心", "研究院", "研究所", "实验室", "产业园", "科技园", "示范园", "工业园", "孵化器", "加速器", "基地", "平台",
+    "集团", "公司", "医院", "学校", "学院", "大学", "大厦", "广场", "公寓", "变电站", "电站", "工厂", "厂", "馆",
+    "基金", "联盟", "协会", "商会", "银行", "园",
+)
+
 _CONTENT_RE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
@@ -43,4 +51,4 @@ def fold(text: str) -> str:
     return text.translate(_ASCII_LOWER)
 
 
-__all__ = ["QUESTION_WORDS", "STOP_WORDS", "fold", "is_content", "separate_question_words"]
+__all__ = ["INSTITUTION_HEADS", "QUESTION_WORDS", "STOP_WORDS", "fold", "is_content", "separate_question_words"]
