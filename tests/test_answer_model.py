@@ -614,4 +614,6 @@ def test_a_name_put_together_from_words_matches_them_in_order_with_a_word_betwee
     assert m.credit("氢能研究院", "省氢能研究院有科研人员80人", partial=False) == 1.0
     assert m.credit("氢能研究院", "氢能产业研究院有科研人员80人", partial=False) == 0.7
     assert m.credit("氢能研究院", "研究院有科研人员80人", partial=False) == 0.0  # its head alone is another thing
+    assert m.credit("氢能研究院", "氢能(某某)科技企业研究院有科研人员80人", partial=False) == 0.7  # an alias between
     assert m.credit("氢能研究院", "研究院与氢能企业合作", partial=False) == 0.0  # out of order
+    assert m.credit("氢能研究院", "发展氢能，建设研究院", partial=False) == 0.0  # not one clause

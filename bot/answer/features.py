@@ -406,8 +406,9 @@ class Matcher:
                 self._abbrev[t.text] = re.compile(gap.join(map(re.escape, t.text)))
             elif t.subject and len(t.parts) >= 2 and "".join(t.parts) == t.text and not stats.in_corpus(t.text):
                 # a name the question put together from words (某某研究院): the articles may say its words with
-                # a word or two between them (某某产业研究院), in the same order
-                self._abbrev[t.text] = re.compile(r"[\u4e00-\u9fff]{0,4}".join(map(re.escape, t.parts)))
+                # a few words, an alias or a bracket between them (某某产业研究院, 某某(别名)科技企业孵化器), in the
+                # same order and the same clause
+                self._abbrev[t.text] = re.compile(r"[^，。；！？,;!?\s]{0,10}".join(map(re.escape, t.parts)))
             else:
                 self._abbrev[t.text] = None
 
