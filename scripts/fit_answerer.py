@@ -195,6 +195,15 @@ def fit_trees(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> Trees:
     return model
 
 
+def split_counts(model: Trees) -> dict[str, int]:
+    """How many splits of ``model``'s trees read each feature (features never read left out)."""
+    counts = dict.fromkeys(model.features, 0)
+    for t in model.trees:
+        for j in t.feature[t.left >= 0]:
+            counts[model.features[int(j)]] += 1
+    return {f: n for f, n in counts.items() if n}
+
+
 def fit_question(x: np.ndarray, y: np.ndarray, kind: str, c_reg: float) -> QuestionModel:
     if kind == "trees":
         return fit_trees(x, y, QUESTION_FEATURES)
@@ -367,9 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
     answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
-    q_models = {k: fit_question(qx[[fold_of[i] != k for i in range(len(rows))]],
-                                answerable[[fold_of[i] != k for i in range(len(rows))]], args.question_model,
-                                args.c_question)
+    fold_arr = np.asarray(fold_of)
+    q_models = {k: fit_question(qx[fold_arr != k], answerable[fold_arr != k], args.question_model, args.c_question)
                 for k in folds}
     q_oof = np.array([float(q_models[fold_of[i]].prob(qx[i : i + 1])[0]) for i in range(len(rows))])
 
@@ -444,9 +452,7 @@ def main(argv: list[str] | None = None) -> int:
         "out_of_fold": oof,
         "unit_coefficients": {f: round(float(w), 4) for f, w in zip(FEATURES, final_unit.coef, strict=True)},
         **({"question_coefficients": {f: round(float(w), 4) for f, w in zip(QUESTION_FEATURES, final_q.coef, strict=True)}}
-           if isinstance(final_q, Linear) else
-           {"question_splits": {f: n for f, n in ((f, sum(int((t.feature[t.left >= 0] == j).sum()) for t in final_q.trees))
-                                                  for j, f in enumerate(QUESTION_FEATURES)) if n}}),
+           if isinstance(final_q, Linear) else {"question_splits": split_counts(final_q)}),
     }
     AnswerModel(final_unit, final_q, t_answer, t_extra, extra_budget, extra_gap, meta).save(args.out)
     print(f"wrote {args.out}", file=sys.stderr)

@@ -536,6 +536,9 @@ def test_fitted_trees_round_trip_through_the_weights_file(
     trees = fit_script.fit_trees(x, y, QUESTION_FEATURES)  # raises unless the export matches scikit-learn
     p = trees.prob(x)
     assert ((p >= 0.5) == (y == 1)).mean() > 0.9  # it learnt the interaction
+    splits = fit_script.split_counts(trees)
+    assert sum(splits.values()) == sum(int((t.left >= 0).sum()) for t in trees.trees)
+    assert {QUESTION_FEATURES[0], QUESTION_FEATURES[1]} <= set(splits)  # the two signals it hangs on
     model = AnswerModel(packaged.unit, trees, 0.5, 0.5)
     path = tmp_path / "w.json"
     model.save(path)

@@ -201,7 +201,7 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
             continue  # years are matched on their own (Question.years)
         if len(wl) == 1 and not _CJK.match(wl):
             continue
-        site = any(wl == n or wl in n for n in site_names) and len(wl) >= 2
+        site = _in_site_name(wl, site_names) and len(wl) >= 2
         # a name: the corpus's (lexicon, or a word no general dictionary has), or one jieba tags as a name
         # without knowing it (a company the articles never mention is still the thing asked about)
         entity = stats.is_name(wl) or (pos in _NAME_POS and not stats.is_general_word(wl))
@@ -243,6 +243,11 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     return Question(query, ask, tuple(terms.values()), english, names_site, years, multi, oov, n_english, described)
 
 
+def _in_site_name(word: str, site_names: Sequence[str]) -> bool:
+    """``word`` is one of the site's names for its park, or part of one."""
+    return any(word in n for n in site_names)
+
+
 #: parts of speech of the words inside a name (nouns, names, noun-like verbs, distinguishing words, joined runs)
 _NAME_PART_POS = ("n", "vn", "b", "j", "l", "x", "an")
 #: words before a name that are not part of it (the park itself, said generically)
@@ -256,7 +261,7 @@ def _institution_names(tagged: Sequence[tuple[str, str]], site_names: Sequence[s
     run: list[str] = []
 
     def close() -> None:
-        while run and (run[0] in _NOT_NAME_LEAD or any(run[0] == n or run[0] in n for n in site_names)):
+        while run and (run[0] in _NOT_NAME_LEAD or _in_site_name(run[0], site_names)):
             run.pop(0)
         if len(run) >= 2 and run[-1].endswith(INSTITUTION_HEADS) and len("".join(run)) >= 4:
             out.append(("".join(run).lower(), tuple(w.lower() for w in run)))
