@@ -611,7 +611,7 @@ def test_a_name_put_together_from_words_matches_them_in_order_with_a_word_betwee
     from bot.answer.features import Matcher, Question, Term
     from bot.lang.question import classify
 
-    name = Term("氢能研究院", 1.0, True, False, False, ("氢能", "研究院"))
+    name = Term("氢能研究院", 1.0, True, False, False, ("氢能", "研究院"), name=True)
     q = Question("氢能研究院有多少人？", classify("氢能研究院有多少人？"), (name,), False, False, (), False)
     m = Matcher(q, _Stats())  # type: ignore[arg-type]
     assert m.credit("氢能研究院", "省氢能研究院有科研人员80人", partial=False) == 1.0
@@ -620,3 +620,15 @@ def test_a_name_put_together_from_words_matches_them_in_order_with_a_word_betwee
     assert m.credit("氢能研究院", "氢能(某某)科技企业研究院有科研人员80人", partial=False) == 0.7  # an alias between
     assert m.credit("氢能研究院", "研究院与氢能企业合作", partial=False) == 0.0  # out of order
     assert m.credit("氢能研究院", "发展氢能，建设研究院", partial=False) == 0.0  # not one clause
+
+
+def test_only_a_name_gets_the_in_order_match_not_any_word_whose_parts_join_up() -> None:
+    from bot.answer.features import Matcher, Question, Term
+    from bot.lang.question import classify
+
+    word = Term("氢能研究院", 1.0, True, False, False, ("氢能", "研究院"))  # same parts, not marked a name
+    q = Question("氢能研究院有多少人？", classify("氢能研究院有多少人？"), (word,), False, False, (), False)
+    m = Matcher(q, _Stats())  # type: ignore[arg-type]
+    assert m.credit("氢能研究院", "氢能产业研究院有科研人员80人", partial=False) < 0.7
+    assert m.credit("氢能研究院", "省氢能研究院有科研人员80人", partial=False) == 1.0
+

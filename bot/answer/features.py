@@ -135,6 +135,7 @@ class Term:
     focus: bool  # next to the question word: the attribute asked for
     site: bool  # one of the site's names for its park
     parts: tuple[str, ...] = ()  # the segmenter's shorter words inside a compound (新兴产业 → 新兴, 产业)
+    name: bool = False  # a name the question put together from the segmenter's words (某某生命科学研究院)
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,7 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     # asked about, so a unit naming only its head word (研究院) or its modifier is not about it
     for name, parts in _institution_names(tagged, site_names):
         if name not in terms:
-            terms[name] = Term(name, max(stats.idf(p) for p in parts), True, False, False, parts)
+            terms[name] = Term(name, max(stats.idf(p) for p in parts), True, False, False, parts, name=True)
     for extra in stats.english_terms(query) if english else []:
         terms.setdefault(extra, Term(extra, stats.idf(extra), extra in stats.entities, False, False))
     years = tuple(dict.fromkeys(_YEAR.findall(query)))
@@ -409,7 +410,7 @@ class Matcher:
             if 2 <= len(t.text) <= 4 and _CJK.match(t.text) and abbreviation:
                 gap = r"[\u4e00-\u9fff]{0,3}"
                 self._abbrev[t.text] = re.compile(gap.join(map(re.escape, t.text)))
-            elif t.subject and len(t.parts) >= 2 and "".join(t.parts) == t.text and not stats.in_corpus(t.text):
+            elif t.name and not stats.in_corpus(t.text):
                 # a name the question put together from words (某某研究院): the articles may say its words with
                 # a few words, an alias or a bracket between them (某某产业研究院, 某某(别名)科技企业孵化器), in the
                 # same order and the same clause
