@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer, score  # noqa: E402
 from bot.answer.features import FEATURES, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
-from bot.answer.model import AnswerModel, Linear, QuestionModel, Tree, Trees  # noqa: E402
+from bot.answer.model import AnswerModel, Linear  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
 from bot.evaluate.dataset import EvalItem, load_items  # noqa: E402
 from bot.evaluate.metrics import Outcome, percentile, score_item, squash, summarize  # noqa: E402
@@ -172,41 +172,7 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: f
     return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
-#: the question model's trees: depth 2 (a signal may count differently by one other, e.g. the kind of question),
-#: 200 rounds at a learning rate of 0.05, at least 20 questions per leaf; fixed seed, no subsampling
-TREE_DEPTH, TREE_ROUNDS, TREE_RATE, TREE_LEAF = 2, 200, 0.05, 20
-
-
-def fit_trees(x: np.ndarray, y: np.ndarray, features: tuple[str, ...]) -> Trees:
-    from sklearn.ensemble import GradientBoostingClassifier
-
-    gb = GradientBoostingClassifier(max_depth=TREE_DEPTH, n_estimators=TREE_ROUNDS, learning_rate=TREE_RATE,
-                                    min_samples_leaf=TREE_LEAF, random_state=0)
-    gb.fit(x.astype(np.float32), y)
-    prior = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
-    trees = tuple(Tree(est.tree_.feature.astype(np.int64), est.tree_.threshold.astype(np.float32),
-                       est.tree_.children_left.astype(np.int64), est.tree_.children_right.astype(np.int64),
-                       est.tree_.value[:, 0, 0].astype(np.float64))
-                  for est in gb.estimators_[:, 0])
-    model = Trees(features, float(np.log(prior / (1 - prior))), TREE_RATE, trees)
-    # the array form must score exactly as scikit-learn does
-    if not np.allclose(model.prob(x), gb.predict_proba(x.astype(np.float32))[:, 1], atol=1e-6):
-        raise RuntimeError("the exported trees do not reproduce scikit-learn's probabilities")
-    return model
-
-
-def split_counts(model: Trees) -> dict[str, int]:
-    """How many splits of ``model``'s trees read each feature (features never read left out)."""
-    counts = dict.fromkeys(model.features, 0)
-    for t in model.trees:
-        for j in t.feature[t.left >= 0]:
-            counts[model.features[int(j)]] += 1
-    return {f: n for f, n in counts.items() if n}
-
-
-def fit_question(x: np.ndarray, y: np.ndarray, kind: str, c_reg: float) -> QuestionModel:
-    if kind == "trees":
-        return fit_trees(x, y, QUESTION_FEATURES)
+def fit_question(x: np.ndarray, y: np.ndarray, c_reg: float) -> Linear:
     return fit_linear(x, y, QUESTION_FEATURES, c_reg, False)
 
 
@@ -302,10 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
     ap.add_argument("--c-question", type=float, default=1.0,
-                    help="inverse L2 strength of the question model (--question-model linear)")
-    ap.add_argument("--question-model", choices=("trees", "linear"), default="linear",
-                    help="trees: gradient-boosted depth-2 trees (scikit-learn, exported to weights.json); "
-                         "linear: an L2 logistic regression")
+                    help="inverse L2 strength of the question model")
     ap.add_argument("--unit-objective", choices=("listwise", "pointwise"), default="listwise",
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
@@ -377,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
     answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
     fold_arr = np.asarray(fold_of)
-    q_models = {k: fit_question(qx[fold_arr != k], answerable[fold_arr != k], args.question_model, args.c_question)
+    q_models = {k: fit_question(qx[fold_arr != k], answerable[fold_arr != k], args.c_question)
                 for k in folds}
     q_oof = np.array([float(q_models[fold_of[i]].prob(qx[i : i + 1])[0]) for i in range(len(rows))])
 
@@ -425,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     final_unit = fit_units(rows, args.c, listwise)
-    final_q = fit_question(qx, answerable, args.question_model, args.c_question)
+    final_q = fit_question(qx, answerable, args.c_question)
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "method": ("units hold the answer: an L2 logistic model ("
@@ -433,9 +396,7 @@ def main(argv: list[str] | None = None) -> int:
                       "balanced classes" if listwise
                       else f"pointwise, scikit-learn, C={args.c:g}, balanced classes")
                    + ", fitted on the units can_answer lets through); the question is answerable from the articles: "
-                   + (f"gradient-boosted trees (depth {TREE_DEPTH}, {TREE_ROUNDS} rounds, learning rate {TREE_RATE}, "
-                      f">= {TREE_LEAF} questions per leaf)" if args.question_model == "trees"
-                      else f"an L2 logistic model (C={args.c_question:g})")
+                   + f"an L2 logistic model (C={args.c_question:g})"
                    + ", stacked on out-of-fold unit probabilities; thresholds chosen on "
                    + ("leave-one-set-out" if args.by_corpus else f"{args.folds}-fold") + " out-of-fold answers"),
         "max_false_refusal": args.max_false_refusal,
@@ -451,8 +412,7 @@ def main(argv: list[str] | None = None) -> int:
         "k": base.k,
         "out_of_fold": oof,
         "unit_coefficients": {f: round(float(w), 4) for f, w in zip(FEATURES, final_unit.coef, strict=True)},
-        **({"question_coefficients": {f: round(float(w), 4) for f, w in zip(QUESTION_FEATURES, final_q.coef, strict=True)}}
-           if isinstance(final_q, Linear) else {"question_splits": split_counts(final_q)}),
+        "question_coefficients": {f: round(float(w), 4) for f, w in zip(QUESTION_FEATURES, final_q.coef, strict=True)},
     }
     AnswerModel(final_unit, final_q, t_answer, t_extra, extra_budget, extra_gap, meta).save(args.out)
     print(f"wrote {args.out}", file=sys.stderr)

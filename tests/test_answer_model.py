@@ -518,63 +518,12 @@ def test_the_listwise_unit_fit_ranks_each_questions_answer_first(fit_script: Mod
         assert np.all((p > 0) & (p < 1))
 
 
-# -- the boosted-tree question model (fit_answerer.py --question-model trees) ---------------------------
-
-
-def _tree_data(seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """Answerable when two signals agree (an interaction one linear score cannot draw), with noise."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((300, len(QUESTION_FEATURES)))
-    y = ((x[:, 0] > 0.5) & (x[:, 1] > 0.4)) ^ (rng.random(300) < 0.05)
-    return x, y.astype(int)
-
-
-def test_fitted_trees_round_trip_through_the_weights_file(
-    fit_script: ModuleType, packaged: AnswerModel, tmp_path: Path
-) -> None:
-    x, y = _tree_data()
-    trees = fit_script.fit_trees(x, y, QUESTION_FEATURES)  # raises unless the export matches scikit-learn
-    p = trees.prob(x)
-    assert ((p >= 0.5) == (y == 1)).mean() > 0.9  # it learnt the interaction
-    splits = fit_script.split_counts(trees)
-    assert sum(splits.values()) == sum(int((t.left >= 0).sum()) for t in trees.trees)
-    assert {QUESTION_FEATURES[0], QUESTION_FEATURES[1]} <= set(splits)  # the two signals it hangs on
-    model = AnswerModel(packaged.unit, trees, 0.5, 0.5)
-    path = tmp_path / "w.json"
-    model.save(path)
-    back = AnswerModel.load(path)
-    assert json.loads(path.read_text(encoding="utf-8"))["question"]["kind"] == "boosted_trees"
-    np.testing.assert_allclose(back.question.prob(x), p)
-    row = dict(zip(QUESTION_FEATURES, x[0].tolist(), strict=True))
-    assert back.answer_prob(row) == pytest.approx(float(p[0]))
-    assert trees.prob(np.zeros((0, len(QUESTION_FEATURES)))).shape == (0,)
-
-
-@pytest.mark.parametrize(
-    "damage",
-    [
-        lambda t: t.update(left=[99, *t["left"][1:]]),  # a child beyond the tree
-        lambda t: t.update(left=[0, *t["left"][1:]]),  # a node that is its own child: a loop
-        lambda t: t.update(feature=[999, *t["feature"][1:]]),  # a feature this code does not compute
-        lambda t: t.update(value=t["value"][:-1]),  # arrays of unequal length
-        lambda t: t.update(threshold="x"),
-    ],
-)
-def test_a_malformed_tree_is_a_model_error(
-    fit_script: ModuleType, packaged: AnswerModel, tmp_path: Path, damage: Callable[[dict[str, Any]], None]
-) -> None:
-    x, y = _tree_data()
-    data = AnswerModel(packaged.unit, fit_script.fit_trees(x, y, QUESTION_FEATURES), 0.5, 0.5).to_json()
-    damage(data["question"]["trees"][0])
-    path = tmp_path / "w.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ModelError):
-        AnswerModel.load(path)
+# -- the question model's kind ---------------------------------------------------------------------------
 
 
 def test_a_question_model_of_unknown_kind_is_a_model_error(packaged: AnswerModel, tmp_path: Path) -> None:
     data = packaged.to_json()
-    data["question"]["kind"] = "neural"
+    data["question"]["kind"] = "boosted_trees"  # a kind this code once wrote and no longer reads
     path = tmp_path / "w.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ModelError, match="unknown kind"):

@@ -3,7 +3,7 @@
 - ``unit``: P(an answer unit holds the answer) from :data:`bot.answer.features.FEATURES`, a logistic
   regression (:class:`Linear`);
 - ``question``: P(the articles answer the question) from :data:`bot.answer.features.QUESTION_FEATURES`
-  (computed over the ranked units), gradient-boosted shallow trees (:class:`Trees`) or a :class:`Linear`;
+  (computed over the ranked units), a :class:`Linear` too;
 - ``answer_threshold``: the question probability needed to answer at all (below it: refusal);
 - ``extra_threshold``: the unit probability a further unit needs to join the answer.
 
@@ -86,125 +86,19 @@ class Linear:
         return cls(features, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
 
 
-@dataclass(frozen=True)
-class Tree:
-    """One regression tree in array form (scikit-learn's ``tree_`` layout): node ``i`` sends a row left when
-    ``row[feature[i]] <= threshold[i]`` (compared in float32, as scikit-learn does), a leaf has ``left == -1``."""
-
-    feature: np.ndarray
-    threshold: np.ndarray
-    left: np.ndarray
-    right: np.ndarray
-    value: np.ndarray
-
-    def predict(self, x: np.ndarray) -> np.ndarray:
-        node = np.zeros(len(x), dtype=np.int64)
-        rows = np.arange(len(x))
-        for _ in range(len(self.feature)):  # a tree is never deeper than it has nodes
-            inner = self.left[node] >= 0
-            if not inner.any():
-                break
-            n = node[inner]
-            go_left = x[rows[inner], self.feature[n]] <= self.threshold[n]
-            node[inner] = np.where(go_left, self.left[n], self.right[n])
-        return self.value[node]
-
-
-@dataclass(frozen=True)
-class Trees:
-    """Gradient-boosted regression trees on the log-odds: sigmoid(init + learning_rate · Σ tree(x)).
-
-    Shallow trees let one signal count differently by the kind of question (a missing attribute word weighs
-    more for a number than for a list), which one linear score cannot."""
-
-    features: tuple[str, ...]
-    init: float
-    learning_rate: float
-    trees: tuple[Tree, ...]
-
-    def prob(self, rows: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
-        x = np.asarray(rows, dtype=np.float32)
-        if x.size == 0:
-            return np.zeros(0)
-        z = np.full(len(x), self.init, dtype=np.float64)
-        for t in self.trees:
-            z += self.learning_rate * t.predict(x)
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": "boosted_trees",
-            "features": list(self.features),
-            "init": self.init,
-            "learning_rate": self.learning_rate,
-            "trees": [
-                {
-                    "feature": t.feature.tolist(),
-                    "threshold": t.threshold.tolist(),
-                    "left": t.left.tolist(),
-                    "right": t.right.tolist(),
-                    "value": t.value.tolist(),
-                }
-                for t in self.trees
-            ],
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any], expected: tuple[str, ...], where: str) -> Trees:
-        try:
-            model = cls(
-                features=tuple(str(f) for f in data["features"]),
-                init=float(data["init"]),
-                learning_rate=float(data["learning_rate"]),
-                trees=tuple(
-                    Tree(
-                        np.asarray(t["feature"], dtype=np.int64),
-                        np.asarray(t["threshold"], dtype=np.float32),
-                        np.asarray(t["left"], dtype=np.int64),
-                        np.asarray(t["right"], dtype=np.int64),
-                        np.asarray(t["value"], dtype=np.float64),
-                    )
-                    for t in data["trees"]
-                ),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"the answer model {where} is damaged: {type(exc).__name__}: {exc}") from exc
-        if model.features != expected:
-            raise ModelError(f"the answer model {where} was fitted for other features than this code computes")
-        n = len(expected)
-        for t in model.trees:
-            m = len(t.feature)
-            inner = t.left >= 0
-            if (
-                m == 0
-                or not (t.threshold.shape == t.left.shape == t.right.shape == t.value.shape == (m,))
-                or np.any(t.left >= m) or np.any(t.right >= m)
-                or np.any(t.left[inner] <= np.flatnonzero(inner)) or np.any(t.right[inner] <= np.flatnonzero(inner))
-                or np.any(t.feature[inner] < 0) or np.any(t.feature[inner] >= n)
-            ):
-                raise ModelError(f"the answer model {where} has a malformed tree")
-        return model
-
-
-#: what scores a question: either fitted form
-QuestionModel = Linear | Trees
-
-
-def question_model_from_json(data: Mapping[str, Any], where: str) -> QuestionModel:
+def question_model_from_json(data: Mapping[str, Any], where: str) -> Linear:
     if not isinstance(data, Mapping):
         raise ModelError(f"the answer model {where} is damaged: 'question' is not an object")
     kind = data.get("kind", "linear")
-    if kind == "boosted_trees":
-        return Trees.from_json(data, QUESTION_FEATURES, where)
-    if kind == "linear":
-        return Linear.from_json(data, QUESTION_FEATURES, where)
-    raise ModelError(f"the answer model {where} has a question model of unknown kind {kind!r}")
+    if kind != "linear":
+        raise ModelError(f"the answer model {where} has a question model of unknown kind {kind!r}")
+    return Linear.from_json(data, QUESTION_FEATURES, where)
 
 
 @dataclass(frozen=True)
 class AnswerModel:
     unit: Linear
-    question: QuestionModel
+    question: Linear
     answer_threshold: float
     extra_threshold: float
     #: further units may extend an answer to this many times ``Settings.max_answer_chars``
@@ -293,4 +187,4 @@ class AnswerModel:
         return cls.from_json(data, where)
 
 
-__all__ = ["WEIGHTS_FILE", "AnswerModel", "Linear", "ModelError", "QuestionModel", "Tree", "Trees"]
+__all__ = ["WEIGHTS_FILE", "AnswerModel", "Linear", "ModelError"]
