@@ -42,16 +42,25 @@ _REASON = re.compile(
 _YESNO = re.compile(r"是不是|是否|有没有|能不能|会不会|对不对|吗[？?]?$|\b(?:is|are|does|do|did|was|were|has|have|can)\b.*\?$", re.I)
 _ENTITY = re.compile(r"(?:哪个|哪家|哪一个|哪座|哪所|哪一家|什么|啥)([\u4e00-\u9fff]{1,2})")
 
+#: programs and programming languages people ask for help with (general vocabulary, not any park's)
+_SOFTWARE = r"excel|word|wps|ppt|powerpoint|python|java(?:script)?|sql|linux|windows"
+
 #: a request the articles cannot serve: to write, translate or make something (帮我写一首诗, 译成英文,
 #: write a poem), or for advice, a forecast or a recommendation (这只股票能不能买, 会不会涨, 推荐几部电影,
-#: 怎么做才好吃). News reports facts; it neither writes for the reader nor advises them
+#: 怎么做才好吃), or for help with a computer (Excel里怎么…). News reports facts; it neither writes for the reader
+#: nor advises them
 _TASK = re.compile(
     r"(?:帮我|给我|替我|请你?|麻烦你?)\s*(?:帮忙)?\s*(?:写|编(?!制|号|码)|创作|起草|拟(?!定)|翻译|画|生成)"
     r"|^\s*(?:写|编|创作|起草|拟)(?:一|个|首|篇|段|封|份|几)"
     r"|翻译成|译成|用[英日法德俄韩]语(?:说|写|讲)"
     r"|^\s*(?:please\s+|can you\s+|could you\s+)?(?:write|translate|compose|draft|generate|draw)\b"
     r"|能不能买|可以买吗|能买吗|该不该买|值不值得买|值得买吗|抄底|会不会[涨跌]|[涨跌]不[涨跌]|能涨吗|会涨吗|会跌吗"
-    r"|推荐(?:[一两几]?[个家部本首只款位些]|一下)|怎么(?:煮|炒|烧|炖|蒸|泡|腌)才|怎么[\u4e00-\u9fff]{1,2}才(?:好[吃喝]|正宗|入味)",
+    r"|推荐(?:[一两几]?[个家部本首只款位些]|一下)|怎么(?:煮|炒|烧|炖|蒸|泡|腌)才|怎么[\u4e00-\u9fff]{1,2}才(?:好[吃喝]|正宗|入味)"
+    # help with a computer: how to do something in a program or on a device (Excel里怎么…, 怎么用Python…,
+    # 电脑蓝屏了怎么办)
+    rf"|(?:{_SOFTWARE})(?:里|中|上|文档|表格|文件)?(?:面)?(?:怎么|如何|怎样)"
+    rf"|(?:怎么|如何|怎样)(?:用|在)(?:{_SOFTWARE})"
+    r"|(?:电脑|笔记本|打印机|浏览器)[\u4e00-\u9fff]{0,6}了?怎么办",
     re.I,
 )
 
