@@ -381,6 +381,21 @@ def test_html_without_trafilatura(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert article.text[article.sections[0].start :].startswith("营商环境是经济发展软实力")
 
 
+def test_when_trafilatura_fails_the_page_is_still_read_and_the_failure_logged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    trafilatura = pytest.importorskip("trafilatura")
+
+    def broken(*args: object, **kwargs: object) -> str:
+        raise ValueError("cannot parse")
+
+    monkeypatch.setattr(trafilatura, "extract", broken)
+    with caplog.at_level("INFO", logger="bot.corpus.htmlpage"):
+        (article,) = read_file(write(tmp_path / "page.html", _html_page()), "page.html")
+    _check_html(article)
+    assert any("trafilatura failed (ValueError: cannot parse)" in r.getMessage() for r in caplog.records)
+
+
 def test_html_with_trafilatura(tmp_path: Path) -> None:
     try:
         import trafilatura  # noqa: F401

@@ -6,6 +6,7 @@ elements never reach the text.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -16,6 +17,8 @@ from .failures import ReadFailure
 from .lines import Hint, Line
 from .normalize import normalize_line
 from .structure import DocMeta, Parsed, build_articles
+
+log = logging.getLogger(__name__)
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _SKIP_TAGS = frozenset(
@@ -143,13 +146,15 @@ def _trafilatura_lines(html: str) -> list[Line] | None:
     """Main-content lines from trafilatura's XML output; None if trafilatura is unusable or finds nothing."""
     try:
         import trafilatura
-    except ImportError:  # e.g. its lxml.html.clean dependency is missing
+    except ImportError as exc:  # e.g. its lxml.html.clean dependency is missing
+        log.info("trafilatura unavailable (%s); reading the page with the plain lxml walk", exc)
         return None
     try:
         xml = trafilatura.extract(
             html, output_format="xml", include_comments=False, include_tables=True, include_images=False
         )
-    except Exception:  # trafilatura gives up in many ways; the lxml walk is the fallback
+    except Exception as exc:  # trafilatura gives up in many ways; the lxml walk is the fallback
+        log.info("trafilatura failed (%s: %s); reading the page with the plain lxml walk", type(exc).__name__, exc)
         return None
     if not xml:
         return None

@@ -4,6 +4,7 @@ page numbers dropped; the paragraphs then go through the same layout rules as sc
 from __future__ import annotations
 
 import io
+import logging
 import re
 from pathlib import PurePath
 from typing import Any
@@ -13,6 +14,8 @@ from .lines import Line
 from .normalize import normalize_line
 from .structure import DocMeta, Parsed, build_articles
 from .textutil import ends_sentence, glue, is_cjk
+
+log = logging.getLogger(__name__)
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-–—\s]*\d{1,4}[-–—\s]*|第\s*\d+\s*页(?:\s*/?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|page\s*\d+)$", re.I
@@ -57,7 +60,8 @@ def _page_text(page: Any) -> str:
 def _info_title(reader: Any) -> str | None:
     try:
         title = reader.metadata.title if reader.metadata else None
-    except Exception:  # broken info dictionary: the title is optional
+    except Exception as exc:  # broken info dictionary: the title is optional
+        log.info("PDF info dictionary unreadable (%s: %s); no title from it", type(exc).__name__, exc)
         return None
     return normalize_line(str(title)) if title else None
 
