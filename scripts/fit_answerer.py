@@ -172,10 +172,6 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: f
     return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
-def fit_question(x: np.ndarray, y: np.ndarray, c_reg: float) -> Linear:
-    return fit_linear(x, y, QUESTION_FEATURES, c_reg, False)
-
-
 def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Linear:
     """The unit model, fitted on the candidates that :func:`can_answer` lets through (the ones it ranks).
 
@@ -267,8 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-false-refusal", type=float, default=0.10,
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
-    ap.add_argument("--c-question", type=float, default=1.0,
-                    help="inverse L2 strength of the question model")
+    ap.add_argument("--c-question", type=float, default=1.0, help="inverse L2 strength of the question model")
     ap.add_argument("--unit-objective", choices=("listwise", "pointwise"), default="listwise",
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
@@ -340,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
     answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
     fold_arr = np.asarray(fold_of)
-    q_models = {k: fit_question(qx[fold_arr != k], answerable[fold_arr != k], args.c_question)
+    q_models = {k: fit_linear(qx[fold_arr != k], answerable[fold_arr != k], QUESTION_FEATURES, args.c_question, False)
                 for k in folds}
     q_oof = np.array([float(q_models[fold_of[i]].prob(qx[i : i + 1])[0]) for i in range(len(rows))])
 
@@ -388,17 +383,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     final_unit = fit_units(rows, args.c, listwise)
-    final_q = fit_question(qx, answerable, args.c_question)
+    final_q = fit_linear(qx, answerable, QUESTION_FEATURES, args.c_question, False)
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "method": ("units hold the answer: an L2 logistic model ("
+        "method": ("two L2 logistic models: units hold the answer ("
                    + (f"listwise: softmax over each question's units, C={args.c:g}, then Platt-calibrated with "
                       "balanced classes" if listwise
                       else f"pointwise, scikit-learn, C={args.c:g}, balanced classes")
-                   + ", fitted on the units can_answer lets through); the question is answerable from the articles: "
-                   + f"an L2 logistic model (C={args.c_question:g})"
-                   + ", stacked on out-of-fold unit probabilities; thresholds chosen on "
-                   + ("leave-one-set-out" if args.by_corpus else f"{args.folds}-fold") + " out-of-fold answers"),
+                   + f", fitted on the units can_answer lets through); the question is answerable from the "
+                  f"articles (C={args.c_question:g}), stacked on out-of-fold unit probabilities; thresholds chosen "
+                  f"on {'leave-one-set-out' if args.by_corpus else f'{args.folds}-fold'} out-of-fold answers"),
         "max_false_refusal": args.max_false_refusal,
         "answer_precision_out_of_fold": round(precision, 4),
         "training_sets": [

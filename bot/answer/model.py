@@ -3,7 +3,7 @@
 - ``unit``: P(an answer unit holds the answer) from :data:`bot.answer.features.FEATURES`, a logistic
   regression (:class:`Linear`);
 - ``question``: P(the articles answer the question) from :data:`bot.answer.features.QUESTION_FEATURES`
-  (computed over the ranked units), a :class:`Linear` too;
+  (computed over the ranked units), a :class:`Linear` too (the only kind of model the weights file holds);
 - ``answer_threshold``: the question probability needed to answer at all (below it: refusal);
 - ``extra_threshold``: the unit probability a further unit needs to join the answer.
 
@@ -63,6 +63,11 @@ class Linear:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], expected: tuple[str, ...], where: str) -> Linear:
+        if not isinstance(data, Mapping):
+            raise ModelError(f"the answer model {where} is damaged: a model is not an object")
+        kind = data.get("kind", "linear")
+        if kind != "linear":
+            raise ModelError(f"the answer model {where} has a model of unknown kind {kind!r}")
         try:
             lin = cls(
                 features=tuple(str(f) for f in data["features"]),
@@ -84,15 +89,6 @@ class Linear:
     def neutral(cls, features: tuple[str, ...]) -> Linear:
         n = len(features)
         return cls(features, np.zeros(n), np.ones(n), np.zeros(n), 0.0)
-
-
-def question_model_from_json(data: Mapping[str, Any], where: str) -> Linear:
-    if not isinstance(data, Mapping):
-        raise ModelError(f"the answer model {where} is damaged: 'question' is not an object")
-    kind = data.get("kind", "linear")
-    if kind != "linear":
-        raise ModelError(f"the answer model {where} has a question model of unknown kind {kind!r}")
-    return Linear.from_json(data, QUESTION_FEATURES, where)
 
 
 @dataclass(frozen=True)
@@ -161,7 +157,7 @@ class AnswerModel:
             raise ModelError(f"the answer model {where} is damaged: 'meta' is not an object")
         return cls(
             Linear.from_json(unit, FEATURES, where),
-            question_model_from_json(question, where),
+            Linear.from_json(question, QUESTION_FEATURES, where),
             answer_threshold,
             extra_threshold,
             extra_budget,
