@@ -1,7 +1,7 @@
 """Optional YAML front matter at the top of a text/markdown file::
 
 ---
-title: 某某高新区在追“高”攀“新”中加速蝶变
+title: 某某高新区发布年度发展报告
 date: 2025-01-10
 url: https://example.org/a.html
 source: 某某日报
