@@ -80,3 +80,47 @@ def test_a_figure_of_another_company_or_attribute_is_never_the_answer(
 ) -> None:
     a = invented_bot.ask(question, [])
     assert a.refused or not any(x in a.answer for x in not_its), a.answer
+
+
+#: two companies' figures for one attribute, in articles of their own (two passages); one company is named more
+#: often than the other, so its name weighs less in a question naming both
+PAIR = (
+    """云帆电子二期项目开工
+
+本报讯 云帆电子科技有限公司是示范区培育的芯片设计企业，云帆电子二期项目已于今年3月开工。2024年，云帆电子实现营业收入23.5亿元，同比增长18%，其车规级芯片已进入星海汽车有限公司等整车企业的供应链。
+""",
+    """青松生物疫苗车间投用
+
+本报讯 青松生物医药有限公司（以下简称青松生物）新建的疫苗车间已投入使用，带动就业600人。2024年，青松生物实现营业收入31.2亿元，同比增长12%。
+""",
+    """云帆电子获评省级专精特新企业
+
+本报讯 近日，省经信厅公布新一批专精特新企业名单，云帆电子位列其中。云帆电子负责人表示，将继续加大研发投入。
+""",
+)
+
+
+@pytest.fixture(scope="module")
+def pair_bot(tmp_path_factory: pytest.TempPathFactory):
+    from bot import Bot
+
+    tmp: Path = tmp_path_factory.mktemp("pair")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(PAIR):
+        (corpus / f"pair{i}.txt").write_text(text, encoding="utf-8")
+    (corpus / "b.txt").write_text(REPORT, encoding="utf-8")
+    return Bot.open(make_settings(tmp, corpus_dir=corpus), build_if_missing=True)
+
+
+@pytest.mark.parametrize("question", ["云帆电子和青松生物，谁的营收更高？", "青松生物和云帆电子去年营业收入哪个多？"])
+def test_a_comparison_quotes_the_figure_of_each_side(pair_bot, question: str) -> None:
+    # a sentence on one of the two compared companies is about the question, not about "another company"
+    a = pair_bot.ask(question, [])
+    assert not a.refused, a.answer
+    assert "23.5亿元" in a.answer and "31.2亿元" in a.answer, a.answer
+
+
+def test_a_one_company_question_still_never_takes_the_other_ones_figure(pair_bot) -> None:
+    a = pair_bot.ask("云帆电子的营业收入是多少？", [])
+    assert not a.refused and "23.5亿元" in a.answer and "31.2亿元" not in a.answer, a.answer

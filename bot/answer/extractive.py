@@ -99,7 +99,22 @@ class ExtractiveAnswerer:
         budget = self.settings.max_answer_chars * (2.0 if wide else self.model.extra_budget)
         used = len(primary.text)
         site_kind = self.stats.about_site(primary.article_id)
+        if q.ask.kind == "comparison" or q.multi_part:
+            # each side first: a comparison or a two-part question names several things, and the best unit
+            # naming one not yet quoted joins before more units on a thing already quoted
+            for term in (t for t in q.terms if t.subject and not t.site):
+                if term.text in covered or len(chosen) >= _MAX_UNITS:
+                    continue
+                side = next((c for c in r.candidates[1:] if term.text in c.matched and _side_ok(q, c, self.model.extra_threshold)
+                             and used + len(c.text) <= budget and self.stats.about_site(c.article_id) == site_kind
+                             and not any(_overlaps(c, o, passages) for o in chosen)), None)
+                if side is not None:
+                    chosen.append(side)
+                    covered |= side.matched
+                    used += len(side.text)
         for c in r.candidates[1:]:
+            if c in chosen:
+                continue
             if len(chosen) >= _MAX_UNITS or c.prob < self.model.extra_threshold:
                 break
             if not wide and primary.prob - c.prob > self.model.extra_gap:
@@ -144,6 +159,14 @@ class ExtractiveAnswerer:
     def _refusal(self, question: str, passages: list[Passage], text: str | None = None) -> Answer:
         body = text or f"{REFUSAL_TEXT}{REFUSAL_SUFFIX if passages else ''}"
         return Answer(question=question, answer=body, refused=True, citations=[], retrieved=passages)
+
+
+def _side_ok(q: Question, c: Candidate, extra_threshold: float) -> bool:
+    """A unit on one side of a comparison states the kind of thing compared (a number of the asked unit); a
+    part of a two-part question is held to the bar of any further unit."""
+    if q.ask.kind == "comparison":
+        return bool(c.features.get("type_strict"))
+    return c.prob >= extra_threshold
 
 
 def _about_another(c: Candidate) -> bool:

@@ -551,7 +551,12 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         subj_c = _coverage(subjects, both, matcher, partial=False) if subjects else 1.0
         others = _other_names(c.text, question_terms, stats)
         # the thing asked about is missing here: its name when the lexicon knows one, else its words
-        absent = (_coverage(named, both, matcher, partial=False) if named else subj_c) < 0.5
+        if len(named) > 1 and (question.ask.kind == "comparison" or question.multi_part):
+            # a comparison or a two-part question asks about each of its named things in turn: a unit on
+            # one of them is about the question, not about another thing
+            absent = all(matcher.credit(t.text, both, partial=False) < 0.5 for t in named)
+        else:
+            absent = (_coverage(named, both, matcher, partial=False) if named else subj_c) < 0.5
         if not others and named and absent:
             # a unit naming no one (董事长某某说) speaks of what its context names: when that is another
             # named thing and the name asked about is in neither, it is the other one's attribute
