@@ -58,6 +58,8 @@ def invented_bot(tmp_path_factory: pytest.TempPathFactory):
         # 规上 is the articles' own abbreviation of 规模以上, which the answering sentence spells out
         ("一季度规上工业增加值是多少？", "46.3亿元"),
         ("翰墨光电项目什么时候试生产？", "6月"),  # a month alone is a date
+        # 高企 is written nowhere: the articles spell it out (高新技术企业)
+        ("现在有几家高企？", "58家"),
     ],
 )
 def test_a_stated_figure_is_answered_with_its_citation(invented_bot, question: str, fact: str) -> None:

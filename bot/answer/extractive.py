@@ -211,7 +211,16 @@ def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
     site's own names occurs in a unit as it is: without one, the passages are about something else whatever
     their meaning scores say. (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
     asked = [w for t in question.terms if not t.site for w in (t.text, *t.parts) if len(w) >= 2]
-    return any(a in fold(c.text) for c in cands for a in asked)
+    if any(a in fold(c.text) for c in cands for a in asked):
+        return True
+    # ... or an abbreviation of words the units write out (高企 in 高新技术企业, 规上 in 规模以上): its characters in
+    # order, a few apart
+    short = [re.compile(r"[\u4e00-\u9fff]{0,3}".join(map(re.escape, t.text)))
+             for t in question.terms if not t.site and 2 <= len(t.text) <= 4 and _CJK_ONLY.fullmatch(t.text)]
+    return any(rx.search(c.text) for c in cands for rx in short)
+
+
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
 
 def score(question: Question, cands: list[Candidate], model: AnswerModel) -> Ranked:
