@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     # further units: the threshold and length budget that maximise key facts when every question is answered,
     # with citation precision >= 0.9 and the median answer no longer than 0.95 x max_answer_chars
     grid = [round(x, 3) for x in np.arange(0.3, 0.9, 0.05)] + [0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 1.01]
-    tried: list[tuple[float, float, float, tuple[float, float, float], list[dict[str, Any]]]] = []
+    tried: list[tuple[float, float, tuple[float, float, float], list[dict[str, Any]]]] = []
     for budget, gap, te in [(b, g, t) for b in (1.0, 1.25, 1.5) for g in (0.02, 0.05, 0.1, 0.2, 1.0) for t in grid]:
         recs = [answer_row(r, oof_ranked[i], ctx, unit_only[fold_of[i]].with_thresholds(-1.0, te, budget, gap))
                 for i, r in enumerate(rows)]
@@ -325,17 +325,17 @@ def main(argv: list[str] | None = None) -> int:
         med = percentile([float(len(x["answer"])) for x in recs], 50) or 0.0
         # key facts, less the shortfall of citation precision under 0.9 and 1% per char of median over 0.95 x max
         score = ((s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp) - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars))
-        tried.append((score, med, cp, (te, budget, gap), recs))
+        tried.append((score, cp, (te, budget, gap), recs))
     top = max(t[0] for t in tried)
     # settings less than one answerable question's worth of key facts apart are not told apart by these
     # questions: of those, the one with the highest citation precision (then the best score)
-    tie = 1.0 / max(1, sum(1 for r in rows if not r.item.should_refuse))
-    _, _, _, (t_extra, extra_budget, extra_gap), forced = max(
-        (t for t in tried if t[0] > top - tie), key=lambda t: (t[2], t[0]))
+    answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
+    tie = 1.0 / max(1, int(answerable.sum()))
+    _, _, (t_extra, extra_budget, extra_gap), forced = max(
+        (t for t in tried if t[0] > top - tie), key=lambda t: (t[1], t[0]))
     # stage 2: is quoting the ranked units right? (answering a question that must be refused never is)
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
-    answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
     fold_arr = np.asarray(fold_of)
     q_models = {k: fit_linear(qx[fold_arr != k], answerable[fold_arr != k], QUESTION_FEATURES, args.c_question, False)
                 for k in folds}

@@ -29,7 +29,15 @@ from ..retrieve import CorpusStats
 from ..schema import Answer, Citation, Passage, citation_for
 from ..settings import Settings
 from ..text import answer_units
-from .features import Candidate, Question, VectorSource, analyze, candidates, question_features
+from .features import (
+    Candidate,
+    Question,
+    VectorSource,
+    abbreviation_pattern,
+    analyze,
+    candidates,
+    question_features,
+)
 from .model import AnswerModel
 from .texts import EMPTY_QUESTION_TEXT, REFUSAL_SUFFIX, REFUSAL_TEXT, english_note, off_site_note
 
@@ -99,15 +107,20 @@ class ExtractiveAnswerer:
         budget = self.settings.max_answer_chars * (2.0 if wide else self.model.extra_budget)
         used = len(primary.text)
         site_kind = self.stats.about_site(primary.article_id)
+
+        def fits(c: Candidate) -> bool:
+            """Within the length budget, from an article of the primary's kind, repeating no chosen unit."""
+            return (used + len(c.text) <= budget and self.stats.about_site(c.article_id) == site_kind
+                    and not any(_overlaps(c, o, passages) for o in chosen))
+
         if q.ask.kind == "comparison" or q.multi_part:
             # each side first: a comparison or a two-part question names several things, and the best unit
             # naming one not yet quoted joins before more units on a thing already quoted
             for term in (t for t in q.terms if t.subject and not t.site):
                 if term.text in covered or len(chosen) >= _MAX_UNITS:
                     continue
-                side = next((c for c in r.candidates[1:] if term.text in c.matched and _side_ok(q, c, self.model.extra_threshold)
-                             and used + len(c.text) <= budget and self.stats.about_site(c.article_id) == site_kind
-                             and not any(_overlaps(c, o, passages) for o in chosen)), None)
+                side = next((c for c in r.candidates[1:] if term.text in c.matched
+                             and _side_ok(q, c, self.model.extra_threshold) and fits(c)), None)
                 if side is not None:
                     chosen.append(side)
                     covered |= side.matched
@@ -119,11 +132,9 @@ class ExtractiveAnswerer:
                 break
             if not wide and primary.prob - c.prob > self.model.extra_gap:
                 break  # the model can tell them apart: the best unit alone answers
-            if used + len(c.text) > budget or self.stats.about_site(c.article_id) != site_kind:
-                continue
             if not wide and all(c.passage != o.passage for o in chosen):
                 continue  # a single fact: more of its own passage, never another citation
-            if any(_overlaps(c, o, passages) for o in chosen):
+            if not fits(c):
                 continue
             chosen.append(c)
             covered |= c.matched
@@ -215,7 +226,7 @@ def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
         return True
     # ... or an abbreviation of words the units write out (高企 in 高新技术企业, 规上 in 规模以上): its characters in
     # order, a few apart
-    short = [re.compile(r"[\u4e00-\u9fff]{0,3}".join(map(re.escape, t.text)))
+    short = [abbreviation_pattern(t.text)
              for t in question.terms if not t.site and 2 <= len(t.text) <= 4 and _CJK_ONLY.fullmatch(t.text)]
     return any(rx.search(c.text) for c in cands for rx in short)
 

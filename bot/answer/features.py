@@ -389,6 +389,12 @@ def _closeness(d: float | None, scale: float) -> float:
     return 0.0 if d is None else math.exp(-d / scale)
 
 
+def abbreviation_pattern(word: str) -> re.Pattern[str]:
+    """An abbreviation as the articles may spell it out: its characters in order, at most three other Chinese
+    characters apart (营收 in 营业收入, 规上 in 规模以上, 高企 in 高新技术企业)."""
+    return re.compile(r"[\u4e00-\u9fff]{0,3}".join(map(re.escape, word)))
+
+
 class Matcher:
     """How much of a term a text holds: verbatim 1; a synonym its similarity; an abbreviation's expansion
     (营收 → 营业收入, characters in order within a short span) 0.7; else the head word of a compound the articles
@@ -408,8 +414,7 @@ class Matcher:
             # still spell it out elsewhere (规模以上); a dictionary word (工业) is never read as one (工商业)
             abbreviation = not stats.in_corpus(t.text) or not stats.is_general_word(t.text)
             if 2 <= len(t.text) <= 4 and _CJK.match(t.text) and abbreviation:
-                gap = r"[\u4e00-\u9fff]{0,3}"
-                self._abbrev[t.text] = re.compile(gap.join(map(re.escape, t.text)))
+                self._abbrev[t.text] = abbreviation_pattern(t.text)
             elif t.name and not stats.in_corpus(t.text):
                 # a name the question put together from words (某某研究院): the articles may say its words with
                 # a few words, an alias or a bracket between them (某某产业研究院, 某某(别名)科技企业孵化器), in the
