@@ -432,10 +432,17 @@ class CorpusStats:
         out.update(self._site_syn.get(word, {}))
         return out
 
+    def expansions(self, acronym: str) -> list[str]:
+        """The Chinese words an acronym (GDP) stands for in CC-CEDICT (国内生产总值, 生产总值)."""
+        return self._thesaurus.expansions(acronym) if acronym.isascii() else []
+
     def english_terms(self, text: str) -> list[str]:
         """Chinese words of the corpus that the English words of ``text`` gloss (CC-CEDICT)."""
         found: list[str] = []
         covered: set[str] = set()
+        for acronym in re.findall(r"\b[A-Z][A-Z0-9&]{1,5}\b", text):  # GDP: too short to gloss as a word
+            hits = [w for w in self.expansions(acronym) if self.in_corpus(w)]
+            found.extend(h for h in sorted(hits, key=lambda w: (-len(w), w))[:2] if h not in found)
         for phrase in english_phrases(text):
             if any(phrase in c for c in covered) or (" " not in phrase and len(phrase) < 6):
                 continue  # short single words gloss too many things (run, full, project)
@@ -746,6 +753,9 @@ class _GeneralThesaurus(Thesaurus):
 
     def from_english(self, phrase: str) -> set[str]:
         return self._loaded().from_english(phrase)
+
+    def expansions(self, acronym: str) -> list[str]:
+        return self._loaded().expansions(acronym)
 
     def knows(self, word: str) -> bool:
         return self._loaded().knows(word)

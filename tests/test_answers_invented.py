@@ -1,7 +1,7 @@
 """Answers on an invented article with two companies (names, figures and park are made up), with the real
 default embedder and the packaged answerer: a figure stated for one company, or for another attribute,
 is never given as the answer about the other one; the articles' own abbreviations and month-only dates
-are understood.
+are understood, and so are acronyms the articles spell out (GDP).
 
 This is the case the question sets can only sample: the company asked about is named in the articles, the
 attribute asked for is stated, but for a different company (its sentence says 该公司, and the company is
@@ -29,7 +29,7 @@ ARTICLE = """星河新材料项目签约落户示范区
 
 REPORT = """青川经开区一季度经济运行稳中向好
 
-本报讯 4月12日，记者从青川经济技术开发区管委会获悉，一季度全区实现规模以上工业增加值46.3亿元，同比增长9.1%；完成固定资产投资38亿元，同比增长12.4%。
+本报讯 4月12日，记者从青川经济技术开发区管委会获悉，一季度全区实现地区生产总值152.6亿元，同比增长6.8%；规模以上工业增加值46.3亿元，同比增长9.1%；完成固定资产投资38亿元，同比增长12.4%。
 
 截至3月底，园区共有规上工业企业126家，其中高新技术企业58家。
 
@@ -60,6 +60,8 @@ def invented_bot(tmp_path_factory: pytest.TempPathFactory):
         ("翰墨光电项目什么时候试生产？", "6月"),  # a month alone is a date
         # 高企 is written nowhere: the articles spell it out (高新技术企业)
         ("现在有几家高企？", "58家"),
+        # GDP is written nowhere: CC-CEDICT spells the acronym out (国内生产总值, 生产总值)
+        ("青川经开区一季度GDP是多少？", "152.6亿元"),
     ],
 )
 def test_a_stated_figure_is_answered_with_its_citation(invented_bot, question: str, fact: str) -> None:

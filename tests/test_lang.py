@@ -428,6 +428,38 @@ def test_thesaurus_from_small_groups() -> None:
     assert t.synonyms("单") == {}
 
 
+@pytest.mark.parametrize(
+    ("gloss", "keys"),
+    [
+        ("GDP", ["acronym:gdp"]),
+        ("gross domestic product (GDP)", ["acronym:gdp"]),
+        ("research and development (R&D)", ["acronym:r&d"]),
+        ("light-emitting diode (LED)", ["acronym:led"]),
+        # the acronym of other words than those before it is not what the entry spells out
+        ("Big Mac Index, a measure of the purchasing power parity (PPP) between currencies", []),
+        ("revenue", []),
+        ("pack", []),
+    ],
+)
+def test_acronym_keys_only_for_an_acronym_or_its_spelling_out(gloss: str, keys: list[str]) -> None:
+    assert th.acronym_keys(gloss) == keys
+
+
+def test_an_acronym_stands_for_its_words_and_a_plain_english_word_for_nothing() -> None:
+    glosses = {"国内生产总值": {"gross domestic product", "acronym:gdp"}, "生产总值": {"acronym:gdp"},
+               "背包": {"pack"}, "包装": {"pack"}}
+    t = th.Thesaurus([], glosses)
+    assert t.expansions("GDP") == t.expansions("gdp") == ["国内生产总值", "生产总值"]
+    assert t.synonyms("gdp") == {"国内生产总值": 1.0, "生产总值": 1.0}
+    assert t.synonyms("pack") == {} and t.expansions("pack") == []  # PACK in 储能PACK线 is no acronym here
+
+
+def test_the_general_thesaurus_spells_out_gdp(cache_dir: Path) -> None:
+    t = th.general_thesaurus(cache_dir)
+    assert "国内生产总值" in t.expansions("GDP")
+    assert "生产总值" in t.synonyms("gdp")
+
+
 def test_thesaurus_synonyms_come_in_the_same_order_in_every_process() -> None:
     """Callers keep the first few synonyms of equal similarity; which ones must not follow the hash seed."""
     code = textwrap.dedent(

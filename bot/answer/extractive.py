@@ -220,8 +220,9 @@ def can_answer(question: Question, c: Candidate) -> bool:
 def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
     """Some word of the question (two characters or more, or a word inside it: 新兴产业 → 产业) other than the
     site's own names occurs in a unit as it is: without one, the passages are about something else whatever
-    their meaning scores say. (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右.)"""
-    asked = [w for t in question.terms if not t.site for w in (t.text, *t.parts) if len(w) >= 2]
+    their meaning scores say. (Synonyms do not count here: 词林 makes 附近 a synonym of 前后 and 左右; an acronym's
+    words do: GDP is 生产总值 spelled short.)"""
+    asked = [w for t in question.terms if not t.site for w in (t.text, *t.parts, *t.spelled) if len(w) >= 2]
     if any(a in fold(c.text) for c in cands for a in asked):
         return True
     # ... or an abbreviation of words the units write out (高企 in 高新技术企业, 规上 in 规模以上): its characters in

@@ -136,6 +136,7 @@ class Term:
     site: bool  # one of the site's names for its park
     parts: tuple[str, ...] = ()  # the segmenter's shorter words inside a compound (新兴产业 → 新兴, 产业)
     name: bool = False  # a name the question put together from the segmenter's words (某某生命科学研究院)
+    spelled: tuple[str, ...] = ()  # the words an acronym stands for (GDP → 国内生产总值, 生产总值)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
             focus or bool(prev and prev.focus),
             site,
             tuple(x for x in stats.tokens(wl) if len(x) >= 2 and x != wl),
+            spelled=tuple(stats.expansions(wl)),
         )
     # a name the segmenter split (某某生命科学研究院 → 某某 / 生命科学 / 研究院): the whole of it is the thing
     # asked about, so a unit naming only its head word (研究院) or its modifier is not about it

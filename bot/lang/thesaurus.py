@@ -36,6 +36,12 @@ _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _SKIP_GLOSS = re.compile(r"^(?:cl:|surname|variant of|old variant|see |also written|used in|abbr\. for|erhua)", re.I)
 _STOP_EN = frozenset(["to", "a", "an", "the", "of", "for", "in", "on", "at", "by", "and", "or", "one's", "sb", "sth", "etc", "with"])
+#: an acronym as a gloss writes it: "GDP", "R&D"
+_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,5}")
+#: a gloss that spells an acronym out: "gross domestic product (GDP)"
+_SPELLED_OUT = re.compile(r"^(?P<words>[A-Za-z][A-Za-z\- ]*?)\s*\((?P<acronym>[A-Z][A-Z0-9&]{1,5})\)")
+#: gloss keys of acronyms are kept apart from word glosses (an acronym "PACK" is not the verb "pack")
+_ACRONYM_KEY = "acronym:"
 
 
 def _stem(token: str) -> str:
@@ -47,6 +53,23 @@ def _stem(token: str) -> str:
     if token.endswith("s") and not token.endswith("ss") and len(token) >= 4:
         return token[:-1]
     return token
+
+
+def acronym_keys(gloss: str) -> list[str]:
+    """The acronym a CC-CEDICT gloss is or spells out, as a gloss key: "/GDP/" and "/gross domestic product
+    (GDP)/" both give ``acronym:gdp``; "(PPP)" after words whose initials are not P, P, P gives nothing."""
+    g = gloss.strip()
+    if _ACRONYM.fullmatch(g):
+        return [_ACRONYM_KEY + g.lower()]
+    m = _SPELLED_OUT.match(g)
+    if not m:
+        return []
+    letters = [c for c in m.group("acronym").lower() if c.isalpha()]
+    words = [w for w in re.split(r"[\s\-]+", m.group("words").lower()) if w]
+    content = [w for w in words if w not in _STOP_EN]
+    if letters in ([w[0] for w in words], [w[0] for w in content]):
+        return [_ACRONYM_KEY + m.group("acronym").lower()]
+    return []
 
 
 def gloss_key(gloss: str) -> str | None:
@@ -89,7 +112,16 @@ class Thesaurus:
                 for w in sorted(sharing):
                     if w != word:
                         out.setdefault(w, 0.9)
+        if word.isascii():  # an acronym in a Chinese question (GDP) is the words it stands for
+            for w in self.expansions(word):
+                out[w] = 1.0
         return out
+
+    def expansions(self, acronym: str) -> list[str]:
+        """The Chinese words an acronym (GDP, any case) stands for: 国内生产总值, 生产总值. Empty for a word that
+        is no acronym of the dictionary, or one that stands for too many things to say which."""
+        words = self._gloss_words.get(_ACRONYM_KEY + acronym.lower(), set())
+        return sorted(words) if len(words) <= _MAX_GLOSS_WORDS else []
 
     def from_english(self, phrase: str) -> set[str]:
         key = gloss_key(phrase)
@@ -153,12 +185,13 @@ def _cedict_glosses() -> dict[str, set[str]]:
             key = gloss_key(g)
             if key:
                 glosses[parts[1]].add(key)
+            glosses[parts[1]].update(acronym_keys(g))
     return dict(glosses)
 
 
 _lock = threading.Lock()
 _general: Thesaurus | None = None
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2  # 2: acronym keys
 
 
 def _version(dist: str) -> str:
@@ -207,4 +240,4 @@ def general_thesaurus(cache_dir: Path | None = None) -> Thesaurus:
         return _general
 
 
-__all__ = ["Thesaurus", "general_thesaurus", "gloss_key"]
+__all__ = ["Thesaurus", "acronym_keys", "general_thesaurus", "gloss_key"]
