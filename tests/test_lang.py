@@ -88,6 +88,10 @@ def test_separate_question_words_changes_only_spacing() -> None:
         ("年产钢材5.5万吨。", "5.5万吨", "weight"),
         ("催化剂用量降至0.4毫克/平方厘米。", "0.4毫克", "weight"),
         ("芯片线宽做到了28毫米以内。", "28毫米", "length"),
+        # jobs counted with 个 are a head count (能招多少人 is answered by them); other things counted with 个 are not
+        ("项目建成后可提供就业岗位约1200个。", "1200个", "people"),
+        ("预计新增800个就业岗位。", "800个", "people"),
+        ("园区新建孵化平台3个。", "3个", "count"),
     ],
 )
 def test_numbers_in_finds_units_and_families(text: str, mention: str, family: str) -> None:

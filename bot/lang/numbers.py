@@ -46,6 +46,11 @@ PERSON_RE = re.compile(rf"(?:{_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=表示|说|
 ATTRIBUTION_RE = re.compile(r"表示|说|称|介绍|指出|认为|强调|透露|坦言")
 
 
+#: jobs counted with 个: the number right after 岗位 (就业岗位约1200个) or right before it (1200个就业岗位)
+_JOBS_BEFORE = re.compile(r"岗位[约近超逾达]{0,2}$")
+_JOBS_AFTER = re.compile(r"(?:就业|工作|新)?岗位")
+
+
 def cn_to_int(text: str) -> int | None:
     """二十五 → 25, 一百零八 → 108, 两千 → 2000; None when ``text`` is not a Chinese numeral."""
     if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
@@ -84,7 +89,10 @@ def numbers_in(text: str) -> list[NumberMention]:
         if any(s <= m.start() < e for s, e in dates):
             continue
         unit = m.group("unit")
-        out.append(NumberMention(m.group(0), m.start(), m.end(), unit, unit_family(unit)))
+        family = unit_family(unit)
+        if unit == "个" and (_JOBS_BEFORE.search(text, 0, m.start()) or _JOBS_AFTER.match(text, m.end())):
+            family = "people"  # 就业岗位1200个, 1200个就业岗位: jobs are a head count (能招多少人)
+        out.append(NumberMention(m.group(0), m.start(), m.end(), unit, family))
     return out
 
 
