@@ -239,6 +239,7 @@ def test_classify_number_carries_the_families() -> None:
         ("办下来需要几天？", ("duration",)),
         ("坐高铁过去要几个小时？", ("duration",)),  # not counted things (个)
         ("产能多少GW？", ("power",)),
+        ("储能线有几个GWh？", ("power",)),  # the unit after 个, written in any case
         ("年产量多少吨？", ("weight",)),
         ("服务机器人的国内市场占有率是多少？", ("percent",)),  # 人 of 机器人 is no head count
         ("这台千瓦级设备的能耗降到了多少？", ()),  # a unit far from the question word names the thing
