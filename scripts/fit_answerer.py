@@ -122,6 +122,21 @@ class CachedVectors:
             pickle.dump((self.units, self.queries), f)
 
 
+def _neighbour_means(scored: Sequence[tuple[tuple[float, float, float], float]]) -> list[float]:
+    """Each (threshold, budget, gap) setting's score averaged with those of the next lower and higher
+    threshold of the same budget and gap (one neighbour at either end of the grid)."""
+    by_line: dict[tuple[float, float], list[tuple[float, int]]] = {}
+    for i, ((te, budget, gap), _) in enumerate(scored):
+        by_line.setdefault((budget, gap), []).append((te, i))
+    out = [0.0] * len(scored)
+    for line in by_line.values():
+        line.sort()
+        for j, (_, i) in enumerate(line):
+            near = line[max(0, j - 1) : j + 2]
+            out[i] = float(np.mean([scored[k][1] for _, k in near]))
+    return out
+
+
 def corpus_key(corpus: Path, settings: Settings) -> str:
     h = hashlib.sha256()
     for p in sorted(corpus.rglob("*")):
@@ -326,13 +341,23 @@ def main(argv: list[str] | None = None) -> int:
         # key facts, less the shortfall of citation precision under 0.9 and 1% per char of median over 0.95 x max
         score = ((s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp) - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars))
         tried.append((score, cp, (te, budget, gap), recs))
-    top = max(t[0] for t in tried)
+    # a setting is judged with its neighbours on the threshold grid (same budget and gap): the score is flat
+    # over a range of thresholds, and one threshold a step above its neighbours is the noise of these
+    # questions, not a better setting (it picked 0.45 between 0.4 and 0.5 a question's worth lower, while
+    # 0.6-0.7 stood level)
+    smooth = _neighbour_means([(t[2], t[0]) for t in tried])
+    top = max(smooth)
     # settings less than one answerable question's worth of key facts apart are not told apart by these
     # questions: of those, the one with the highest citation precision (then the best score)
     answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
     tie = 1.0 / max(1, int(answerable.sum()))
-    _, _, (t_extra, extra_budget, extra_gap), forced = max(
-        (t for t in tried if t[0] > top - tie), key=lambda t: (t[1], t[0]))
+    _, (_, _, (t_extra, extra_budget, extra_gap), forced) = max(
+        ((sm, t) for sm, t in zip(smooth, tried, strict=True) if sm > top - tie), key=lambda x: (x[1][1], x[0]))
+    print("\n further-unit settings (best first)  score  with neighbours  key-facts  citation-precision")
+    for sm, (sc, cp_, (te_, b_, g_), recs_) in sorted(zip(smooth, tried, strict=True), key=lambda x: -x[0])[:8]:
+        mark = " <" if (te_, b_, g_) == (t_extra, extra_budget, extra_gap) else ""
+        print(f"   extra {te_:<6} budget {b_:<5} gap {g_:<5} {sc:.3f}  {sm:.3f}  "
+              f"{summarize(recs_, base.k)['key_fact_acc']:.3f}  {cp_:.3f}{mark}")
     # stage 2: is quoting the ranked units right? (answering a question that must be refused never is)
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right

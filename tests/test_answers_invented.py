@@ -128,3 +128,13 @@ def test_a_comparison_quotes_the_figure_of_each_side(pair_bot, question: str) ->
 def test_a_one_company_question_still_never_takes_the_other_ones_figure(pair_bot) -> None:
     a = pair_bot.ask("云帆电子的营业收入是多少？", [])
     assert not a.refused and "23.5亿元" in a.answer and "31.2亿元" not in a.answer, a.answer
+
+
+@pytest.mark.parametrize(("question", "word"), [("园区2024年产值多少？", "产值"), ("2023年销售额是多少？", "销售额")])
+def test_a_year_is_not_glued_to_the_word_after_it(invented_bot, question: str, word: str) -> None:
+    """2024年产值 is the output of 2024: the attribute asked for is 产值, not 年产值 (annual output), which a
+    sentence saying 2024年…实现产值 does not hold."""
+    from bot.answer.features import analyze
+
+    words = {t.text for t in analyze(question, invented_bot.searcher.stats).terms}
+    assert word in words and "年" + word not in words, words

@@ -137,6 +137,11 @@ def test_bare_numbers_without_units_are_not_mentions() -> None:
         ("预计十月份投产", ["十月份"]),
         ("一季度实现增加值5亿元", ["一季度"]),
         ("第三季度、上半年", ["第三季度", "上半年"]),
+        # a day alone, as news writes a day of its own month, before what dates it; not a duration
+        ("18日当天，研究中心正式揭牌", ["18日"]),
+        ("18日下午举行签约仪式", ["18日"]),
+        ("办理时限压缩到15日。", []),
+        ("5日内办结", []),
     ],
 )
 def test_date_re(text: str, dates: list[str]) -> None:
@@ -189,6 +194,7 @@ def test_cn_to_int_rejects_other_text(text: str) -> None:
     [
         ("这家工厂去年的产值是多少？", "number"),
         ("仓库占地多大？", "number"),
+        ("税收涨了百分之几？", "number"),
         ("how many people work there?", "number"),
         ("新校区是哪一年建成的？", "date"),
         ("图书馆什么时候开放？", "date"),

@@ -190,7 +190,9 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     english = is_mostly_english(original if original is not None else query)
     ask = classify(query)
     site_names = stats.site.names
-    tagged = _merge_singles(stats.tagged(separate_question_words(query)), stats.in_corpus)
+    # a year ends a word: 2024年产值 is the output of 2024, not an annual output (年产值)
+    spaced = _YEAR_END.sub(r"\1 ", separate_question_words(query))
+    tagged = _merge_singles(stats.tagged(spaced), stats.in_corpus)
     words = [w for w, _ in tagged]
     qword_at = [i for i, w in enumerate(words) if w in QUESTION_WORDS or any(w.startswith(q) for q in ("多少", "哪", "几"))]
     terms: dict[str, Term] = {}
@@ -244,6 +246,9 @@ def analyze(query: str, stats: CorpusStats, original: str | None = None) -> Ques
     n_english = len([w for w in re.findall(r"[A-Za-z][A-Za-z\-']+", original or query) if is_content(w)]) if english else 0
     described = describes_its_subject(query)
     return Question(query, ask, tuple(terms.values()), english, names_site, years, multi, oov, n_english, described)
+
+
+_YEAR_END = re.compile(r"((?<!\d)(?:19|20)\d{2}年度?)")
 
 
 def _in_site_name(word: str, site_names: Sequence[str]) -> bool:

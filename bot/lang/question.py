@@ -31,7 +31,7 @@ _PLACE = re.compile(r"哪里|哪儿|在哪|什么地方|哪个(?:村|乡|镇|街
 _LIST = re.compile(r"哪些|哪几|有什么|有啥|都有|包括|包含|列举|几个方面|几大|几项|哪几个|\bwhich\b.*s\b|\bwhat are\b|\blist\b", re.I)
 _NUMBER = re.compile(
     r"多少|(?<![这近前那头好])几[个家名人位项条座所台套次成倍亿万千百吨年天月]|多大|多高|多长|多久|多远|多重|多宽|比例|比重|增速|增长率|增幅|涨幅|面积|规模"
-    r"|第几|排名|排第|几成|几倍|占比|\bhow (?:many|much|long|big|large)\b|percent|\brate\b",
+    r"|第几|排名|排第|几成|几倍|占比|百分之几|\bhow (?:many|much|long|big|large)\b|percent|\brate\b",
     re.I,
 )
 _REASON = re.compile(
