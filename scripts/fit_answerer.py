@@ -35,8 +35,10 @@ The refusal threshold is the one that maximises out-of-fold key-fact accuracy + 
 most --max-false-refusal of the answerable questions are refused; the answer precision reached there
 (answered questions whose answer holds every must_include; answering an unanswerable one is an error) is
 recorded. The threshold for further units is the one that maximises out-of-fold key-fact accuracy, less the
-shortfall of citation precision under 0.9 (settings less than one answerable question's worth apart count as tied,
-and the tie goes to the higher citation precision). The final weights are fitted on all questions; the thresholds
+shortfall of citation precision under 0.9, each setting judged with its grid neighbours (the mean score of the next
+lower and higher threshold at the same budget and gap: a single threshold a step above both is noise of these
+questions); settings less than one answerable question's worth apart count as tied, and the tie goes to the higher
+citation precision. The final weights are fitted on all questions; the thresholds
 and the out-of-fold figures are written beside them.
 """
 
