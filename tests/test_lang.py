@@ -126,6 +126,21 @@ def test_bare_numbers_without_units_are_not_mentions() -> None:
 
 
 @pytest.mark.parametrize(
+    "text", ["二期项目正式签约。", "第三期工程开工。", "这是一家生产电池的企业。", "村里举行了一场座谈会。"]
+)
+def test_a_phase_name_or_an_indefinite_one_is_no_quantity(text: str) -> None:
+    # 二期 names a phase and 一家 / 一场 read "a": neither answers 多少 or 几
+    assert numbers_in(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"), [("年产疫苗1.2亿剂。", "1.2亿剂"), ("投放氢能车680辆。", "680辆"), ("完成3轮融资。", "3轮")]
+)
+def test_measure_words_count_things(text: str, mention: str) -> None:
+    assert [(m.text, m.family) for m in numbers_in(text)] == [(mention, "count")]
+
+
+@pytest.mark.parametrize(
     ("text", "dates"),
     [
         ("2024年12月18日开工", ["2024年12月18日"]),

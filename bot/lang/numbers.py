@@ -17,7 +17,9 @@ UNIT_FAMILIES: dict[str, tuple[str, ...]] = {
     "power": ("GWh", "MWh", "kWh", "GW", "MW", "kW", "千瓦时", "千瓦", "兆瓦", "吉瓦", "度"),
     "people": ("人", "名", "位", "人次"),
     "duration": ("个工作日", "工作日", "个月", "天", "日", "个星期", "星期", "周", "年", "个小时", "小时", "个钟头", "分钟"),
-    "count": ("个", "家", "项", "座", "所", "条", "台", "套", "次", "批", "户", "栋", "件", "款", "种", "支", "只", "间", "期"),
+    "count": ("个", "家", "项", "座", "所", "条", "台", "套", "次", "批", "户", "栋", "件", "款", "种", "支", "只", "间", "期",
+              "辆", "剂", "张", "份", "架", "艘", "颗", "枚", "片", "粒", "瓶", "箱", "部", "根", "块", "株", "笔", "场", "届",
+              "轮", "篇"),
     "length": ("公里", "千米", "厘米", "毫米", "米"),
 }
 _ALL_UNITS = sorted({u for us in UNIT_FAMILIES.values() for u in us}, key=len, reverse=True)
@@ -47,6 +49,7 @@ PERSON_RE = re.compile(rf"(?:{_ROLE_ALT})([\u4e00-\u9fff]{{2,3}}?)(?=表示|说|
 ATTRIBUTION_RE = re.compile(r"表示|说|称|介绍|指出|认为|强调|透露|坦言")
 
 
+_CN_PHASE = re.compile(r"[一二三四五六七八九十]+期")
 #: jobs counted with 个: the number right after 岗位 (就业岗位约1200个) or right before it (1200个就业岗位)
 _JOBS_BEFORE = re.compile(r"岗位[约近超逾达]{0,2}$")
 _JOBS_AFTER = re.compile(r"(?:就业|工作|新)?岗位")
@@ -91,6 +94,8 @@ def numbers_in(text: str) -> list[NumberMention]:
             continue
         unit = m.group("unit")
         family = unit_family(unit)
+        if family == "count" and (m.group(0) == "一" + unit or (unit == "期" and _CN_PHASE.fullmatch(m.group(0)))):
+            continue  # 是一家企业, 举行了一场: an article, not a quantity; 一期, 二期: a phase's name
         if unit == "个" and (_JOBS_BEFORE.search(text, 0, m.start()) or _JOBS_AFTER.match(text, m.end())):
             family = "people"  # 就业岗位1200个, 1200个就业岗位: jobs are a head count (能招多少人)
         out.append(NumberMention(m.group(0), m.start(), m.end(), unit, family))
