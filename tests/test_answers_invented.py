@@ -138,3 +138,12 @@ def test_a_year_is_not_glued_to_the_word_after_it(invented_bot, question: str, w
 
     words = {t.text for t in analyze(question, invented_bot.searcher.stats).terms}
     assert word in words and "年" + word not in words, words
+
+
+def test_a_follow_up_carries_the_verb_its_topic_was_cut_into(invented_bot) -> None:
+    """有几座加氢站 is cut into the verb 加氢 and 站: the follow-up 到2027年要建到多少座 must still search for
+    加氢, or it asks about nothing."""
+    from bot.answer.followup import FollowUpRewriter
+
+    rewritten = FollowUpRewriter(invented_bot.searcher.stats).rewrite("到2027年要建到多少座？", ["园区现在有几座加氢站？"])
+    assert "加氢" in rewritten and rewritten.endswith("到2027年要建到多少座？"), rewritten

@@ -31,14 +31,16 @@ class FollowUpRewriter:
         """The corpus's names in ``text``, longest first (ties in a fixed order, so runs agree)."""
         return sorted(self._stats.entities_in(text), key=lambda t: (-len(t), t))
 
-    def entities(self, text: str) -> list[str]:
-        """Names (corpus lexicon first, longest first) and nouns of ``text``."""
+    def entities(self, text: str, verbs: bool = False) -> list[str]:
+        """Names (corpus lexicon first, longest first) and nouns of ``text``; with ``verbs``, its verbs too
+        (加氢 of 有几座加氢站, which the segmenter cuts into the verb 加氢 and 站)."""
         found: list[str] = []
         for t in self._names_in(text):
             if not any(t in f for f in found):
                 found.append(t)
+        kept = (*_ENTITY_POS, "v") if verbs else _ENTITY_POS
         for word, flag in self._stats.tagged(text):
-            if len(word) >= 2 and flag in _ENTITY_POS and is_content(word) and not any(word in f for f in found):
+            if len(word) >= 2 and flag in kept and is_content(word) and not any(word in f for f in found):
                 found.append(word)
         return found
 
@@ -55,7 +57,7 @@ class FollowUpRewriter:
         if not history or not self.needs_context(question):
             return question
         for prev in reversed(history):
-            ents = [e for e in self.entities(prev) if e not in question]
+            ents = [e for e in self.entities(prev, verbs=True) if e not in question]
             if ents:
                 return f"{' '.join(ents)} {question}"
         return question
