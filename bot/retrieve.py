@@ -25,7 +25,7 @@ import numpy as np
 
 from .chunk_table import ChunkTable, UnitVectors
 from .index import Index, StoredChunk
-from .lang.thesaurus import Thesaurus, general_thesaurus
+from .lang.thesaurus import ACRONYM_IN_TEXT, Thesaurus, general_thesaurus
 from .lang.words import STOP_WORDS, separate_question_words
 from .query import TypoFixer, english_phrases, normalize_query
 from .schema import Passage
@@ -440,17 +440,21 @@ class CorpusStats:
         """Chinese words of the corpus that the English words of ``text`` gloss (CC-CEDICT)."""
         found: list[str] = []
         covered: set[str] = set()
-        for acronym in re.findall(r"\b[A-Z][A-Z0-9&]{1,5}\b", text):  # GDP: too short to gloss as a word
-            hits = [w for w in self.expansions(acronym) if self.in_corpus(w)]
-            found.extend(h for h in sorted(hits, key=lambda w: (-len(w), w))[:2] if h not in found)
+
+        def take(words: Iterable[str]) -> bool:
+            """Keep the two longest corpus words of ``words`` (ties: not set order); whether there were any."""
+            hits = sorted((w for w in words if self.in_corpus(w)), key=lambda w: (-len(w), w))
+            found.extend(h for h in hits[:2] if h not in found)
+            return bool(hits)
+
+        for acronym in ACRONYM_IN_TEXT.findall(text):  # GDP: too short to gloss as a word
+            take(self.expansions(acronym))
         for phrase in english_phrases(text):
             if any(phrase in c for c in covered) or (" " not in phrase and len(phrase) < 6):
                 continue  # short single words gloss too many things (run, full, project)
             glossed = self._thesaurus.from_english(phrase)
-            hits = sorted((w for w in glossed if self.in_corpus(w)), key=lambda w: (-len(w), w))  # ties: not set order
-            if hits and len(glossed) <= 6:
+            if len(glossed) <= 6 and take(glossed):
                 covered.add(phrase)
-                found.extend(h for h in hits[:2] if h not in found)
         return found
 
     def text_before(self, article_id: str, offset: int, chars: int) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import DEFAULT_EMBEDDER
 from helpers import FILE_000, FILE_001, cli_env, run_cli, start_cli
 
 from bot.schema import Answer, Passage
@@ -60,10 +61,10 @@ def cli(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
     launch("ask", ["ask", "--json", QUESTION])
     # the answer itself, printed as text, from the real embedder: the answer model was fitted on its
     # meaning signals, and with the hash test double this question sits at the refusal threshold
-    e5_env = {k: v for k, v in cli_env(tmp, BOT_INDEX_DIR=str(tmp / "index-e5")).items() if k != "BOT_EMBEDDER"}
-    e5_ingest = run_cli(["ingest"], e5_env, tmp, timeout=300)
+    e5 = {"BOT_INDEX_DIR": "{tmp}/index-e5", "BOT_EMBEDDER": DEFAULT_EMBEDDER}
+    e5_ingest = run_cli(["ingest"], {**env, **{k: v.replace("{tmp}", str(tmp)) for k, v in e5.items()}}, tmp, timeout=300)
     assert e5_ingest.returncode == 0, e5_ingest.stderr[-3000:]
-    jobs["ask text"] = (["ask", "创智谷孵化器的面积有多大?"], start_cli(["ask", "创智谷孵化器的面积有多大?"], e5_env, tmp))
+    launch("ask text", ["ask", "创智谷孵化器的面积有多大?"], e5)
     launch("info", ["info"])
     for name, (args, extra) in ERROR_CASES.items():
         launch(name, args, extra)

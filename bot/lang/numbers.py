@@ -69,11 +69,12 @@ def cn_to_int(text: str) -> int | None:
     return total + (digit or 0)
 
 
+_FAMILY_OF = {u.lower(): fam for fam, us in UNIT_FAMILIES.items() for u in us}
+
+
 def unit_family(unit: str) -> str | None:
-    for fam, units in UNIT_FAMILIES.items():
-        if unit in units:
-            return fam
-    return None
+    """The family of a unit, written in any case (a lower-cased question's gwh is GWh)."""
+    return _FAMILY_OF.get(unit.lower())
 
 
 @dataclass(frozen=True)

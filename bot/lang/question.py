@@ -120,14 +120,6 @@ _ASKED_REACH = 8
 _HOW_MUCH = re.compile(r"多少|(?<![这近前那头好])几|多大|多高|多长|多久|多远|多重|多宽|第几|排名|\bhow (?:many|much|long|big|large)\b", re.I)
 
 
-_UNIT_OF_LOWER = {u.lower(): u for us in UNIT_FAMILIES.values() for u in us}
-
-
-def _family_of(unit: str) -> str | None:
-    """The family of a unit as a lower-cased question writes it (gwh → GWh)."""
-    return unit_family(_UNIT_OF_LOWER.get(unit, unit))
-
-
 def asked_families(question: str) -> tuple[str, ...]:
     """Unit families a number answer should carry: from the words at the question word first (多少钱 →
     money, 多少亩 → area, 几个点 → percent), else from the words just before it (营收涨了多少 → money,
@@ -137,12 +129,12 @@ def asked_families(question: str) -> tuple[str, ...]:
         tail = m.group(1)
         counted = False
         for unit_len in range(min(4, len(tail)), 0, -1):
-            fam = _family_of(tail[:unit_len])
+            fam = unit_family(tail[:unit_len])
             if fam == "count" and tail[:unit_len] == "个":
-                # 几个GWh, 多少个百分点: the unit after 个 is the one asked for
-                after = [f for n in range(len(tail) - 1, 0, -1) if (f := _family_of(tail[1 : 1 + n]))]
-                if after and after[0] != "count":
-                    return (after[0],)
+                # 几个GWh, 多少个百分点: the unit after 个 (its longest reading) is the one asked for
+                after = next((f for n in range(len(tail) - 1, 0, -1) if (f := unit_family(tail[1 : 1 + n]))), None)
+                if after and after != "count":
+                    return (after,)
             if fam == "count":
                 counted = True  # 多少户, 几家: counted things (the noun after may still name a family)
                 break

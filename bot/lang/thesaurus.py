@@ -36,10 +36,13 @@ _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _SKIP_GLOSS = re.compile(r"^(?:cl:|surname|variant of|old variant|see |also written|used in|abbr\. for|erhua)", re.I)
 _STOP_EN = frozenset(["to", "a", "an", "the", "of", "for", "in", "on", "at", "by", "and", "or", "one's", "sb", "sth", "etc", "with"])
-#: an acronym as a gloss writes it: "GDP", "R&D"
-_ACRONYM = re.compile(r"[A-Z][A-Z0-9&]{1,5}")
+#: an acronym as a gloss or a question writes it: "GDP", "R&D"
+_ACRONYM_SHAPE = r"[A-Z][A-Z0-9&]{1,5}"
+_ACRONYM = re.compile(_ACRONYM_SHAPE)
+#: acronyms as words of a text (GDP in "What was the GDP")
+ACRONYM_IN_TEXT = re.compile(rf"\b{_ACRONYM_SHAPE}\b")
 #: a gloss that spells an acronym out: "gross domestic product (GDP)"
-_SPELLED_OUT = re.compile(r"^(?P<words>[A-Za-z][A-Za-z\- ]*?)\s*\((?P<acronym>[A-Z][A-Z0-9&]{1,5})\)")
+_SPELLED_OUT = re.compile(rf"^(?P<words>[A-Za-z][A-Za-z\- ]*?)\s*\((?P<acronym>{_ACRONYM_SHAPE})\)")
 #: gloss keys of acronyms are kept apart from word glosses (an acronym "PACK" is not the verb "pack")
 _ACRONYM_KEY = "acronym:"
 
@@ -240,4 +243,4 @@ def general_thesaurus(cache_dir: Path | None = None) -> Thesaurus:
         return _general
 
 
-__all__ = ["Thesaurus", "acronym_keys", "general_thesaurus", "gloss_key"]
+__all__ = ["ACRONYM_IN_TEXT", "Thesaurus", "acronym_keys", "general_thesaurus", "gloss_key"]
