@@ -223,6 +223,9 @@ def test_cn_to_int_rejects_other_text(text: str) -> None:
         ("靠什么办法留住人才？", "reason"),
         ("今年的产量比去年多吗？", "comparison"),
         ("两个车间相比哪个产量高？", "comparison"),
+        ("甲厂和乙厂，谁的产量高？", "comparison"),  # 谁的 + a comparative: not a who question
+        ("这两家店谁更便宜？", "comparison"),
+        ("是谁带领大家修的路？", "person"),
         ("这座桥是否已经通车？", "yesno"),
         ("食堂有没有夜宵？", "yesno"),
         ("哪家公司负责施工？", "entity"),

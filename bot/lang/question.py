@@ -14,7 +14,7 @@ from .numbers import UNIT_FAMILIES, unit_family
 KINDS = ("comparison", "date", "person", "place", "list", "number", "reason", "yesno", "entity", "generic")
 
 _COMPARE = re.compile(
-    r"哪个[^，,。？?]{0,12}(?:多|少|高|低|大|小|快|慢|强|早|晚)|比[^，,。？?]{0,14}(?:多|少|高|低|大|小|快|慢|强|好)"
+    r"(?:哪个|谁的)[^，,。？?]{0,12}(?:多|少|高|低|大|小|快|慢|强|早|晚)|谁更|比[^，,。？?]{0,14}(?:多|少|高|低|大|小|快|慢|强|好)"
     r"|相比|对比|差多少|差距|多多少|少多少|高多少|更多|更高|更大|更快|\bcompare|\bmore than|\bless than|higher|lower",
     re.I,
 )
