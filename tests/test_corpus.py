@@ -563,3 +563,24 @@ def test_markdown_headings_and_english_wrapping(tmp_path: Path) -> None:
     )
     assert [s.name for s in article.sections] == ["Part one", "Detail", "Setext heading"]
     assert "Closing slogan" not in article.text
+
+
+def test_photo_captions_with_punctuation_and_long_headlines(tmp_path: Path) -> None:
+    """A caption closed by its photographer's credit is a caption even with a comma or a full stop in it (a label
+    has none), and a headline longer than a label right above the byline is the title, not the file name."""
+    text = (
+        "青石镇2024年工业产值增长12.5% 今年力争突破八十亿元大关\n\n"
+        "本报记者 林小舟 通讯员 韩冬\n\n"
+        "1月10日，青石镇召开年度工作会议，通报全年主要经济指标。\n\n"
+        "图为1月10日，青石镇年度工作会议现场。 记者 林小舟 摄\n\n"
+        "会议指出，全镇工业产值达到72亿元。\n\n"
+        "图为工人在车间检查产品 通讯员 韩冬 摄\n\n"
+        "镇里将继续推进项目建设。\n"
+    )
+    (tmp_path / "news.txt").write_text(text, encoding="utf-8")
+    (article,) = load_corpus([tmp_path]).articles
+    assert article.title == "青石镇2024年工业产值增长12.5% 今年力争突破八十亿元大关"
+    assert article.byline is not None and "林小舟" in article.byline and "摄" not in article.byline
+    assert set(article.captions) == {"图为1月10日，青石镇年度工作会议现场。 记者 林小舟 摄", "图为工人在车间检查产品 通讯员 韩冬 摄"}
+    assert "摄" not in article.text and "会议现场" not in article.text
+    assert "全镇工业产值达到72亿元" in article.text

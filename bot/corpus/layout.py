@@ -30,6 +30,9 @@ _BYLINE_LEAD = re.compile(
     r"^(?:本报)?(?:记者|通讯员|实习生)\s|^(?:文|图|摄影|文\s*/\s*图)\s*[:：/]|文\s*/\s*图$|摄$"
 )
 MAX_BYLINE_CHARS = 40
+#: a photo's credit closing its caption: ``图为…现场。 记者 某某 摄``, ``（通讯员 某某 摄）``
+_PHOTO_CREDIT = re.compile(r"(?:^|\s|[（(])(?:(?:本报)?(?:记者|通讯员|实习生)\s*)?[\u4e00-\u9fff]{2,4}(?:\s+[\u4e00-\u9fff]{2,4})*\s*摄[)）]?$")
+MAX_CAPTION_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,15 @@ def is_byline(text: str) -> bool:
     if _BYLINE_MARK.match(text):
         return bool(_BYLINE_WORDS.search(text))
     return bool(_BYLINE_LEAD.search(text))
+
+
+def is_photo_caption(text: str) -> bool:
+    """A short line closed by a photographer's credit (``图为签约现场。 记者 某某 摄``): a caption, whatever its
+    punctuation (a body sentence does not end on 摄 after a name set off by a space)."""
+    text = text.strip()
+    m = _PHOTO_CREDIT.search(text)
+    # what the photo shows comes before the credit (a credit alone, 记者 某某 摄, is a byline)
+    return len(text) <= MAX_CAPTION_CHARS and m is not None and len(text[: m.start()].strip("▲△■ ")) >= 4
 
 
 def clean_byline(text: str) -> str:
@@ -105,6 +117,8 @@ def _kind(
         return "caption"
     if hint == "item":
         return "item"
+    if hint is None and is_photo_caption(line.text):
+        return "caption"
     if is_byline(line.text):
         return "byline"
     if hint == "body" or not infer or not is_label(line.text):

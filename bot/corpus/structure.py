@@ -4,7 +4,7 @@
   stacked right above it (one usual gap apart) are its kicker.
 * Lines before the first title form an article of their own only if they hold body text.
 * A file without titles is one article; its title is its first short line (``## `` lines before it
-  are the kicker) unless the front matter gives one.
+  are the kicker), or a longer first line right above a byline, unless the front matter gives one.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bot.schema import Article
 from .assemble import Draft, to_article
 from .layout import Gaps, is_bodyish, is_byline
 from .lines import Line
-from .textutil import is_label
+from .textutil import ends_sentence, is_label
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,17 @@ def _header_line(line: Line, *, infer: bool) -> bool:
     return infer and line.hint is None and is_label(line.text) and not is_byline(line.text)
 
 
+#: a headline may be longer than a label (a main line and its subtitle on one line) and hold a comma
+MAX_HEADLINE_CHARS = 60
+
+
+def _headline_over_byline(lines: Sequence[Line]) -> bool:
+    """The first line is a headline too long for a label when a byline follows it (``本报记者 某某``)."""
+    first = lines[0]
+    return (len(lines) > 2 and first.hint is None and 0 < len(first.text) <= MAX_HEADLINE_CHARS
+            and not ends_sentence(first.text) and is_byline(lines[1].text))
+
+
 def headingless(lines: Sequence[Line], *, infer: bool, detect_title: bool) -> Draft:
     """A draft for lines without a title line: the first short line (after any ``## ``) is the title."""
     if not detect_title:
@@ -104,6 +115,8 @@ def headingless(lines: Sequence[Line], *, infer: bool, detect_title: bool) -> Dr
     lead = 0
     while lead < len(lines) and _header_line(lines[lead], infer=infer):
         lead += 1
+    if lead == 0 and infer and _headline_over_byline(lines):
+        return Draft(lines[0].text, lines[1:])
     if lead == 0 or lead == len(lines):
         return Draft(None, lines)
     plain = [i for i in range(lead) if lines[i].hint is None]
