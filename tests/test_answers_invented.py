@@ -147,3 +147,34 @@ def test_a_follow_up_carries_the_verb_its_topic_was_cut_into(invented_bot) -> No
 
     rewritten = FollowUpRewriter(invented_bot.searcher.stats).rewrite("到2027年要建到多少座？", ["园区现在有几座加氢站？"])
     assert "加氢" in rewritten and rewritten.endswith("到2027年要建到多少座？"), rewritten
+
+
+SITE_REPORT = """青川经开区一季度经济运行稳中向好
+
+本报讯 4月12日，记者从青川经济技术开发区管委会获悉，一季度全区实现地区生产总值152.6亿元，同比增长6.8%；完成固定资产投资38亿元，同比增长12.4%。
+
+青川经开区位于青川县城南部，规划面积32.5平方公里，建成区面积12.8平方公里，已形成动力电池、光电显示两大主导产业。
+
+重点项目方面，总投资50亿元的鼎森动力电池项目于2月18日开工建设，预计2026年底建成投产。
+"""
+
+
+@pytest.fixture(scope="module")
+def site_bot(tmp_path_factory: pytest.TempPathFactory):
+    from bot import Bot
+
+    tmp: Path = tmp_path_factory.mktemp("invented_site")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(SITE_REPORT, encoding="utf-8")
+    site = corpus / "site.toml"
+    site.write_text('[site]\nname = "青川经开区"\naliases = ["青川经济技术开发区"]\n', encoding="utf-8")
+    return Bot.open(make_settings(tmp, corpus_dir=corpus, site_file=site), build_if_missing=True)
+
+
+def test_a_how_much_question_about_the_park_itself_reaches_the_model(site_bot) -> None:
+    # no word but the park's own name is in the articles (占地 is written nowhere): the unit with an area
+    # is still weighed, not refused before the model sees it
+    answer = site_bot.ask("青川经开区占地总共多大？")
+    assert not answer.refused and "32.5平方公里" in answer.answer, answer.answer
+    assert answer.citations

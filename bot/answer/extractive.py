@@ -237,7 +237,11 @@ _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 
 def score(question: Question, cands: list[Candidate], model: AnswerModel) -> Ranked:
     """Candidates with the model's unit probabilities, best first, and the question's answer probability."""
-    if not question.english and not _names_anything(question, cands):
+    # a how-much question about the park itself (园区占地多大) may have no other word the articles use: a unit
+    # with a number of the asked unit family is enough to let the model judge
+    about_site = question.names_site and question.ask.kind == "number" and bool(question.ask.families) and any(
+        c.features.get("type_strict") for c in cands)
+    if not question.english and not about_site and not _names_anything(question, cands):
         return Ranked(question, [], 0.0)  # 明天天气怎么样: no word of it (but the park's name) in any passage
     cands = [c for c in cands if can_answer(question, c)]
     if not cands:
