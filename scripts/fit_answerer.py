@@ -12,7 +12,7 @@ Training sets (each a corpus with its own site profile and questions written for
   qiyuan  evals/parks/qiyuan/corpus  evals/parks/qiyuan/questions.jsonl
   songling evals/parks/songling/corpus evals/parks/songling/questions.jsonl
   lanting evals/parks/lanting/corpus evals/parks/lanting/questions.jsonl
-evals/dev.jsonl, evals/portability/ and evals/blind/ are checks: this script never reads them.
+evals/dev.jsonl, evals/portability/, evals/blind/ and evals/fresh/ are checks: this script never reads them.
 
 Method. Each question goes through the chain's own offline steps (follow-up rewrite, normalisation,
 hybrid retrieval, k passages). Every answer unit of the passages is a candidate with the features of
@@ -79,7 +79,7 @@ DEFAULT_SETS = (
     ("songling", "evals/parks/songling/corpus", "evals/parks/songling/questions.jsonl"),
     ("lanting", "evals/parks/lanting/corpus", "evals/parks/lanting/questions.jsonl"),
 )
-FORBIDDEN = ("evals/dev.jsonl", "evals/portability", "evals/blind")
+FORBIDDEN = ("evals/dev.jsonl", "evals/portability", "evals/blind", "evals/fresh")
 
 
 @dataclass
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         for path in (questions, corpus):
             resolved = (ROOT / path).resolve()
             if any(resolved == c or resolved.is_relative_to(c) for c in checks):
-                ap.error(f"{path}: the dev set and the held-out parks (portability, blind) are checks, never training data")
+                ap.error(f"{path}: the dev set and the held-out parks (portability, blind, fresh) are checks, never training data")
     base = Settings()
     rows: list[Row] = []
     ctx: dict[str, Any] = {}

@@ -23,7 +23,7 @@ from bot.answer.model import WEIGHTS_FILE, AnswerModel, Linear, ModelError
 from bot.errors import BotError
 
 REPO = Path(__file__).resolve().parents[1]
-FORBIDDEN = ("evals/dev.jsonl", "evals/portability", "evals/blind")
+FORBIDDEN = ("evals/dev.jsonl", "evals/portability", "evals/blind", "evals/fresh")
 
 
 @pytest.fixture(scope="module")
@@ -292,6 +292,7 @@ def no_fit(fit_script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleTyp
         "x:corpus:evals/portability/questions.jsonl",
         "x:evals/portability/corpus:evals/train.jsonl",
         "x:evals/blind/haiyan/corpus:evals/blind/haiyan/questions.jsonl",
+        "x:evals/fresh/zhuyang/corpus:evals/fresh/zhuyang/questions.jsonl",
         f"x:corpus:{REPO / 'evals' / 'dev.jsonl'}",
     ],
 )
