@@ -512,3 +512,12 @@ def test_fold_lowers_latin_capitals_only_and_keeps_length() -> None:
 
     assert fold("B轮融资PACK线Ⅱ期ＡＢ") == "b轮融资pack线Ⅱ期ＡＢ"  # full-width letters are normalisation's job
     assert len(fold("ABC中文")) == len("ABC中文")
+
+
+def test_round_magnitudes_in_words_are_written_in_figures() -> None:
+    from bot.lang.numbers import figure_forms
+
+    assert figure_forms("千亿") == ["1000亿"]
+    assert figure_forms("百万") == ["100万"]
+    assert figure_forms("十亿") == []  # 10亿 sits inside 110亿, 210亿 …
+    assert figure_forms("亿元") == [] and figure_forms("千方百计") == []

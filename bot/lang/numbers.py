@@ -55,6 +55,17 @@ _JOBS_BEFORE = re.compile(r"岗位[约近超逾达]{0,2}$")
 _JOBS_AFTER = re.compile(r"(?:就业|工作|新)?岗位")
 
 
+#: a round magnitude said in words (千亿, 百亿级) and the way news text writes it in figures (1000亿)
+_ROUND_MAGNITUDE = re.compile(r"^([百千])(万|亿)")
+
+
+def figure_forms(word: str) -> list[str]:
+    """千亿 → 1000亿, 百万 → 100万: a round number said in words, as figures (破千亿 is answered
+    by 突破1000亿元)."""
+    m = _ROUND_MAGNITUDE.match(word)
+    return [f"{_CN_UNITS[m.group(1)]}{m.group(2)}"] if m else []
+
+
 def cn_to_int(text: str) -> int | None:
     """二十五 → 25, 一百零八 → 108, 两千 → 2000; None when ``text`` is not a Chinese numeral."""
     if not text or any(c not in _CN_DIGITS and c not in _CN_UNITS for c in text):
@@ -114,6 +125,7 @@ __all__ = [
     "UNIT_FAMILIES",
     "NumberMention",
     "cn_to_int",
+    "figure_forms",
     "numbers_in",
     "unit_family",
 ]

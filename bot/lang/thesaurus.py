@@ -26,6 +26,8 @@ import threading
 from collections import defaultdict
 from pathlib import Path
 
+from .numbers import figure_forms
+
 log = logging.getLogger(__name__)
 
 #: groups larger than this are categories rather than synonym sets
@@ -118,6 +120,8 @@ class Thesaurus:
         if word.isascii():  # an acronym in a Chinese question (GDP) is the words it stands for
             for w in self.expansions(word):
                 out[w] = 1.0
+        for w in figure_forms(word):  # 千亿 is written 1000亿
+            out[w] = 1.0
         return out
 
     def expansions(self, acronym: str) -> list[str]:
