@@ -25,6 +25,7 @@ CORPORA = [
     *sorted((ROOT / "evals" / "parks").glob("*/corpus")),
     ROOT / "evals" / "portability" / "corpus",
     *sorted((ROOT / "evals" / "blind").glob("*/corpus")),
+    *sorted((ROOT / "evals" / "fresh").glob("*/corpus")),
 ]
 QUESTION_SETS = [ROOT / "evals" / "dev.jsonl", ROOT / "evals" / "train.jsonl", *sorted((ROOT / "evals").rglob("questions.jsonl"))]
 CODE = sorted((ROOT / "bot").rglob("*.py"))
