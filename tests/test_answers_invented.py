@@ -37,16 +37,25 @@ REPORT = """青川经开区一季度经济运行稳中向好
 """
 
 
-@pytest.fixture(scope="module")
-def invented_bot(tmp_path_factory: pytest.TempPathFactory):
+def open_bot(tmp_path_factory: pytest.TempPathFactory, name: str, files: dict[str, str], site: str | None = None):
+    """A Bot over a corpus of ``files`` (name → text) in a fresh tmp dir, with ``site`` as its site.toml."""
     from bot import Bot
 
-    tmp: Path = tmp_path_factory.mktemp("invented")
+    tmp: Path = tmp_path_factory.mktemp(name)
     corpus = tmp / "corpus"
     corpus.mkdir()
-    (corpus / "a.txt").write_text(ARTICLE, encoding="utf-8")
-    (corpus / "b.txt").write_text(REPORT, encoding="utf-8")
-    return Bot.open(make_settings(tmp, corpus_dir=corpus), build_if_missing=True)
+    for file_name, text in files.items():
+        (corpus / file_name).write_text(text, encoding="utf-8")
+    extra = {}
+    if site is not None:
+        (corpus / "site.toml").write_text(site, encoding="utf-8")
+        extra["site_file"] = corpus / "site.toml"
+    return Bot.open(make_settings(tmp, corpus_dir=corpus, **extra), build_if_missing=True)
+
+
+@pytest.fixture(scope="module")
+def invented_bot(tmp_path_factory: pytest.TempPathFactory):
+    return open_bot(tmp_path_factory, "invented", {"a.txt": ARTICLE, "b.txt": REPORT})
 
 
 @pytest.mark.parametrize(
@@ -106,15 +115,8 @@ PAIR = (
 
 @pytest.fixture(scope="module")
 def pair_bot(tmp_path_factory: pytest.TempPathFactory):
-    from bot import Bot
-
-    tmp: Path = tmp_path_factory.mktemp("pair")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    for i, text in enumerate(PAIR):
-        (corpus / f"pair{i}.txt").write_text(text, encoding="utf-8")
-    (corpus / "b.txt").write_text(REPORT, encoding="utf-8")
-    return Bot.open(make_settings(tmp, corpus_dir=corpus), build_if_missing=True)
+    files = {f"pair{i}.txt": text for i, text in enumerate(PAIR)}
+    return open_bot(tmp_path_factory, "pair", {**files, "b.txt": REPORT})
 
 
 @pytest.mark.parametrize("question", ["云帆电子和青松生物，谁的营收更高？", "青松生物和云帆电子去年营业收入哪个多？"])
@@ -161,15 +163,8 @@ SITE_REPORT = """青川经开区一季度经济运行稳中向好
 
 @pytest.fixture(scope="module")
 def site_bot(tmp_path_factory: pytest.TempPathFactory):
-    from bot import Bot
-
-    tmp: Path = tmp_path_factory.mktemp("invented_site")
-    corpus = tmp / "corpus"
-    corpus.mkdir()
-    (corpus / "a.txt").write_text(SITE_REPORT, encoding="utf-8")
-    site = corpus / "site.toml"
-    site.write_text('[site]\nname = "青川经开区"\naliases = ["青川经济技术开发区"]\n', encoding="utf-8")
-    return Bot.open(make_settings(tmp, corpus_dir=corpus, site_file=site), build_if_missing=True)
+    site = '[site]\nname = "青川经开区"\naliases = ["青川经济技术开发区"]\n'
+    return open_bot(tmp_path_factory, "invented_site", {"a.txt": SITE_REPORT}, site)
 
 
 def test_a_how_much_question_about_the_park_itself_reaches_the_model(site_bot) -> None:
