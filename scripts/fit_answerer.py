@@ -249,7 +249,8 @@ def ranked_with(row: Row, unit: Linear) -> Ranked:
 def answer_row(row: Row, ranked: Ranked, ctx: dict[str, Any], model: AnswerModel) -> dict[str, Any]:
     """Answer one row from ``ranked`` with ``model``'s thresholds; a report record (metrics shape)."""
     searcher, vectors, settings = ctx[row.set_name]
-    answerer = ExtractiveAnswerer(searcher.stats, vectors, settings, model)
+    # the parts of a several-question message are ranked once per unit model, not once per threshold tried
+    answerer = ExtractiveAnswerer(searcher.stats, vectors, settings, model, part_ranks=ctx["part_ranks"])
     ans, _ = answerer.answer(row.item.question, row.query, row.passages, ranked=ranked)
     out = Outcome(answer=ans.answer, refused=ans.refused, cited_texts=[c.text for c in ans.citations],
                   retrieved_texts=[p.text for p in ans.retrieved])
@@ -305,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error(f"{path}: the dev set and the held-out parks (portability, blind, fresh) are checks, never training data")
     base = Settings()
     rows: list[Row] = []
-    ctx: dict[str, Any] = {}
+    ctx: dict[str, Any] = {"part_ranks": {}}
     for name, corpus, questions in sets:
         got, ctx[name] = collect(name, ROOT / corpus, ROOT / questions, args.work, base)
         rows.extend(got)

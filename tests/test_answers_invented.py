@@ -79,6 +79,13 @@ def test_a_stated_figure_is_answered_with_its_citation(invented_bot, question: s
     assert a.citations
 
 
+def test_a_message_of_two_questions_gets_both_answers(invented_bot) -> None:
+    # the two figures stand in two sentences: the best unit for the message answers one part only
+    a = invented_bot.ask("青川经开区一季度地区生产总值多少？规上工业企业有几家？", [])
+    assert not a.refused and "152.6亿元" in a.answer and "126家" in a.answer, a.answer
+    assert all(any(f in c.text for c in a.citations) for f in ("152.6亿元", "126家"))
+
+
 @pytest.mark.parametrize(
     ("question", "not_its"),
     [

@@ -20,7 +20,15 @@ import pytest
 
 from bot.lang import thesaurus as th
 from bot.lang.numbers import DATE_RE, PERSON_RE, cn_to_int, numbers_in
-from bot.lang.question import KINDS, asked_families, asks_for_change, classify, is_task_request
+from bot.lang.question import (
+    KINDS,
+    asked_families,
+    asks_for_change,
+    classify,
+    is_task_request,
+    question_parts,
+    question_stem,
+)
 from bot.lang.words import QUESTION_WORDS, STOP_WORDS, is_content, separate_question_words
 
 REPO = Path(__file__).resolve().parents[1]
@@ -521,3 +529,26 @@ def test_round_magnitudes_in_words_are_written_in_figures() -> None:
     assert figure_forms("百万") == ["100万"]
     assert figure_forms("十亿") == []  # 10亿 sits inside 110亿, 210亿 …
     assert figure_forms("亿元") == [] and figure_forms("千方百计") == []
+
+
+@pytest.mark.parametrize(
+    ("message", "parts"),
+    [
+        ("某项目总投资多少？用地多少？", ("某项目总投资多少", "用地多少")),
+        ("某某公司投了多少钱、占了多少地？", ("某某公司投了多少钱", "占了多少地")),
+        ("签约活动一共有多少个项目，总投资多少？", ("签约活动一共有多少个项目", "总投资多少")),
+        ("比赛在哪个村搞的？离园区多远，来了多少人？", ("比赛在哪个村搞的", "离园区多远", "来了多少人")),
+        # one question: a clause without a question word belongs to the one before or after it
+        ("某某和某某,分别是什么企业?", ("某某和某某,分别是什么企业?",)),
+        ("园区的主导产业是什么？", ("园区的主导产业是什么？",)),
+        ("去年，园区产值多少？", ("去年，园区产值多少？",)),
+        ("全村一共有多少户、多少人？", ("全村一共有多少户、多少人？",)),  # one count in two measures
+    ],
+)
+def test_a_message_is_split_into_the_questions_it_asks(message: str, parts: tuple[str, ...]) -> None:
+    assert question_parts(message) == parts
+
+
+def test_a_question_stem_is_what_it_asks_about() -> None:
+    assert question_stem("园区产值多少") == "园区产值"
+    assert question_stem("产值涨了几个点") == "产值涨了"

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..lang.numbers import ATTRIBUTION_RE, ROLE_WORDS
-from ..lang.question import CHANGE_RE, asks_for_change, is_task_request
+from ..lang.question import CHANGE_RE, asks_for_change, is_task_request, question_parts, question_stem
 from ..lang.words import fold
 from ..retrieve import CorpusStats
 from ..schema import Answer, Citation, Passage, citation_for
@@ -57,12 +57,21 @@ class Ranked:
 
 class ExtractiveAnswerer:
     def __init__(
-        self, stats: CorpusStats, vectors: VectorSource, settings: Settings, model: AnswerModel | None = None
+        self,
+        stats: CorpusStats,
+        vectors: VectorSource,
+        settings: Settings,
+        model: AnswerModel | None = None,
+        *,
+        part_ranks: dict[tuple[str, tuple[str, ...], int], Ranked] | None = None,
     ) -> None:
         self.stats = stats
         self.vectors = vectors
         self.settings = settings
         self.model = model or AnswerModel.load()
+        # the ranked units of each part of a several-question message, kept by whoever answers the same
+        # questions over and over with one unit model (the fit's grid of thresholds); None: not kept
+        self._part_ranks = part_ranks
 
     def rank(self, query: str, passages: Sequence[Passage], original: str | None = None) -> Ranked:
         q = analyze(query, self.stats, original=original)
@@ -103,7 +112,8 @@ class ExtractiveAnswerer:
         primary = r.candidates[0]
         chosen = [primary]
         covered = set(primary.matched)
-        wide = q.ask.kind in ("list", "reason", "comparison") or q.multi_part
+        parts = question_parts(q.text)
+        wide = q.ask.kind in ("list", "reason", "comparison") or q.multi_part or len(parts) > 1
         budget = self.settings.max_answer_chars * (2.0 if wide else self.model.extra_budget)
         used = len(primary.text)
         site_kind = self.stats.about_site(primary.article_id)
@@ -125,6 +135,25 @@ class ExtractiveAnswerer:
                     chosen.append(side)
                     covered |= side.matched
                     used += len(side.text)
+        if len(parts) > 1:
+            # a message asking several things (总投资多少？用地多少？): the best unit for each part joins, each part
+            # asked on its own about the message's subject, when the model holds it an answer
+            for sub in _part_queries(q, parts):
+                if len(chosen) >= _MAX_UNITS:
+                    break
+                ranked = [c for c in self._rank_part(sub, passages).candidates if not _about_another(c)]
+                here = {(c.passage, c.start) for c in chosen}
+                if any((c.passage, c.start) in here
+                       and (c.prob >= self.model.extra_threshold or c.features.get("focus_clause")) for c in ranked):
+                    # a unit already quoted answers this part too: the model holds it an answer, or it says the
+                    # part's attribute and an answer of its kind in one clause (投资N亿元、占地N亩 in one sentence)
+                    continue
+                best = ranked[0] if ranked else None
+                if best is None or best.prob < self.model.extra_threshold or not fits(best):
+                    continue
+                chosen.append(best)
+                covered |= best.matched
+                used += len(best.text)
         for c in r.candidates[1:]:
             if c in chosen:
                 continue
@@ -141,6 +170,14 @@ class ExtractiveAnswerer:
             used += len(c.text)
         chosen = _in_reading_order(chosen, passages)
         return self._with_context(chosen, passages)
+
+    def _rank_part(self, query: str, passages: list[Passage]) -> Ranked:
+        if self._part_ranks is None:
+            return self.rank(query, passages)
+        key = (query, tuple(p.id for p in passages), id(self.model.unit))
+        if key not in self._part_ranks:
+            self._part_ranks[key] = self.rank(query, passages)
+        return self._part_ranks[key]
 
     def _with_context(self, chosen: list[Candidate], passages: list[Passage]) -> list[Candidate]:
         """A quotation gets its speaker (the unit after it naming who said it); a unit opening with a
@@ -170,6 +207,21 @@ class ExtractiveAnswerer:
     def _refusal(self, question: str, passages: list[Passage], text: str | None = None) -> Answer:
         body = text or f"{REFUSAL_TEXT}{REFUSAL_SUFFIX if passages else ''}"
         return Answer(question=question, answer=body, refused=True, citations=[], retrieved=passages)
+
+
+def _part_queries(q: Question, parts: Sequence[str]) -> list[str]:
+    """Each part of a several-question message as a question of its own: a part that does not name the
+    message's subject (its names, else the first part's words before its question word) or year gets them."""
+    subjects = [t.text for t in q.terms if t.subject and not t.site]
+    out = []
+    for i, part in enumerate(parts):
+        low = fold(part)
+        about = "".join(s for s in subjects if s not in low)
+        if not subjects and i > 0:
+            about = question_stem(parts[0])
+        years = "".join(f"{y}年" for y in q.years if y not in part)
+        out.append(f"{years}{about}{part}")
+    return out
 
 
 def _side_ok(q: Question, c: Candidate, extra_threshold: float) -> bool:

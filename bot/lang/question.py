@@ -155,6 +155,45 @@ def asked_families(question: str) -> tuple[str, ...]:
     return tuple(fam for fam, words in _FAMILY_WORDS if any(w.lower() in q for w in words))
 
 
+#: what makes a clause a question of its own: a question word, or a how-much phrase
+_ASKS = re.compile(
+    r"多少|(?<![这近前那头好])几|多大|多高|多长|多久|多远|什么|啥|哪|谁|何时|何地|怎么|怎样|如何|为什么|为何|第几|排名|排第")
+#: where a question may hold several: after a question mark or a semicolon always, after a comma or an
+#: enumeration comma when the clauses on both sides ask something (投了多少钱、占了多少地)
+_PART_END = re.compile(r"(?<=[？?；;])")
+_PART_SOFT = re.compile(r"(?<=[，,、])")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def question_parts(question: str) -> tuple[str, ...]:
+    """The questions one message asks, in order (某项目总投资多少？用地多少？ → two): each part holds a question
+    word; a clause without one belongs to the part before it. One part when it asks one thing."""
+    parts: list[str] = []
+    for hard in _PART_END.split(question):
+        for clause in _PART_SOFT.split(hard):
+            if not clause.strip():
+                continue
+            soft = bool(parts) and not parts[-1].endswith(("？", "?", "；", ";"))
+            if parts and (not _ASKS.search(clause) or not _ASKS.search(parts[-1]) or (soft and not _own_words(clause))):
+                parts[-1] += clause
+            else:
+                parts.append(clause)
+    parts = [p.strip().rstrip("，,、；;？? ") for p in parts]
+    parts = [p for p in parts if p]
+    return tuple(parts) if len(parts) > 1 else (question.strip(),)
+
+
+def _own_words(clause: str) -> bool:
+    """A clause says something besides its question word and a measure (多少人 does not; 占了多少地 does)."""
+    return len(_CJK.findall(_ASKS.sub("", clause))) >= 2
+
+
+def question_stem(part: str) -> str:
+    """The words of a question part before its question word (园区产值多少 → 园区产值): what it asks about."""
+    m = _ASKS.search(part)
+    return part[: m.start()] if m else part
+
+
 def classify(question: str) -> Ask:
     q = question.strip()
     wm = _ENTITY.search(q)
@@ -177,4 +216,4 @@ def classify(question: str) -> Ask:
 
 __all__ = [
     "CHANGE_RE", "KINDS", "UNIT_FAMILIES", "Ask", "asked_families", "asks_for_change", "classify", "describes_its_subject",
-    "is_task_request"]
+    "is_task_request", "question_parts", "question_stem"]
