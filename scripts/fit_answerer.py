@@ -249,7 +249,7 @@ def ranked_with(row: Row, unit: Linear) -> Ranked:
 def answer_row(row: Row, ranked: Ranked, ctx: dict[str, Any], model: AnswerModel) -> dict[str, Any]:
     """Answer one row from ``ranked`` with ``model``'s thresholds; a report record (metrics shape)."""
     searcher, vectors, settings = ctx[row.set_name]
-    # the parts of a several-question message are ranked once per unit model, not once per threshold tried
+    # the parts of a several-question message are ranked once per model, not once per threshold tried
     answerer = ExtractiveAnswerer(searcher.stats, vectors, settings, model, part_ranks=ctx["part_ranks"])
     ans, _ = answerer.answer(row.item.question, row.query, row.passages, ranked=ranked)
     out = Outcome(answer=ans.answer, refused=ans.refused, cited_texts=[c.text for c in ans.citations],

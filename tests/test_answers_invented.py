@@ -86,13 +86,22 @@ def test_a_message_of_two_questions_gets_both_answers(invented_bot) -> None:
     assert all(any(f in c.text for c in a.citations) for f in ("152.6亿元", "126家"))
 
 
+def test_a_message_whose_first_part_the_articles_do_not_answer_gets_its_other_part(invented_bot) -> None:
+    # no head count is stated for 星河新材料: the message as a whole looks unanswerable, its second part is not
+    a = invented_bot.ask("星河新材料有多少员工？注册资本多少？", [])
+    assert not a.refused and "2亿元" in a.answer, a.answer
+    assert "8亿元" not in a.answer  # 蓝海精密's revenue
+
+
 @pytest.mark.parametrize(
     ("question", "not_its"),
     [
         ("蓝海精密的注册资本是多少？", ("2亿元", "8亿元")),  # 2亿元 is the other company's; 8亿元 is revenue
         ("蓝海精密什么时候投产？", ("2025年6月", "2024年")),  # the other company's start; a revenue year
         # the articles name 翰墨光电 but give no investment for it: 50亿元 is 鼎森's, in the sentence before
-        ("翰墨光电项目总投资多少？", ("50亿元",)),
+        ("翰墨光电项目总投资多少？", ("50亿元", "12亿元")),  # 12亿元 is 星河's, said of 项目 in its own article
+        # ... and asked beside a part the articles answer (试生产): the answered part brings no figure along
+        ("翰墨光电项目总投资多少？什么时候试生产？", ("50亿元", "12亿元")),
     ],
 )
 def test_a_figure_of_another_company_or_attribute_is_never_the_answer(

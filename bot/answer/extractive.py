@@ -63,14 +63,14 @@ class ExtractiveAnswerer:
         settings: Settings,
         model: AnswerModel | None = None,
         *,
-        part_ranks: dict[tuple[str, tuple[str, ...], int], Ranked] | None = None,
+        part_ranks: dict[tuple[str, tuple[str, ...], int, int], Ranked] | None = None,
     ) -> None:
         self.stats = stats
         self.vectors = vectors
         self.settings = settings
         self.model = model or AnswerModel.load()
         # the ranked units of each part of a several-question message, kept by whoever answers the same
-        # questions over and over with one unit model (the fit's grid of thresholds); None: not kept
+        # questions over and over with one model (the fit's grid of thresholds); None: not kept
         self._part_ranks = part_ranks
 
     def rank(self, query: str, passages: Sequence[Passage], original: str | None = None) -> Ranked:
@@ -90,9 +90,14 @@ class ExtractiveAnswerer:
             # nothing asked (今天几号), or only the park named (介绍一下这个园区): ask what about it
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
         eligible = [c for c in r.candidates if not _about_another(c)]
-        if not eligible or r.answer_prob < self.model.answer_threshold:
-            return self._refusal(question, passages), r.answer_prob
-        r = Ranked(r.question, eligible, r.answer_prob)
+        prob = r.answer_prob
+        if not eligible or prob < self.model.answer_threshold:
+            # not answerable as a whole; a message asking several things may still be in one of its parts
+            part = self._answerable_part(q, passages)
+            if part is None:
+                return self._refusal(question, passages), r.answer_prob
+            eligible, prob = part
+        r = Ranked(r.question, eligible, prob)
         chosen = self._choose(r, passages)
         text, citations = _compose(chosen, passages)
         primary = chosen[0]
@@ -112,7 +117,7 @@ class ExtractiveAnswerer:
         primary = r.candidates[0]
         chosen = [primary]
         covered = set(primary.matched)
-        parts = question_parts(q.text)
+        parts = _sub_questions(q)
         wide = q.ask.kind in ("list", "reason", "comparison") or q.multi_part or len(parts) > 1
         budget = self.settings.max_answer_chars * (2.0 if wide else self.model.extra_budget)
         used = len(primary.text)
@@ -137,11 +142,15 @@ class ExtractiveAnswerer:
                     used += len(side.text)
         if len(parts) > 1:
             # a message asking several things (总投资多少？用地多少？): the best unit for each part joins, each part
-            # asked on its own about the message's subject, when the model holds it an answer
-            for sub in _part_queries(q, parts):
+            # asked on its own about the message's subject, when that part alone would be answered and the model
+            # holds the unit an answer
+            for sub in parts:
                 if len(chosen) >= _MAX_UNITS:
                     break
-                ranked = [c for c in self._rank_part(sub, passages).candidates if not _about_another(c)]
+                rp = self._rank_part(sub, passages)
+                if rp.answer_prob < self.model.answer_threshold:
+                    continue  # a part that asked alone would be refused adds nothing
+                ranked = [c for c in rp.candidates if not _about_another(c)]
                 here = {(c.passage, c.start) for c in chosen}
                 if any((c.passage, c.start) in here
                        and (c.prob >= self.model.extra_threshold or c.features.get("focus_clause")) for c in ranked):
@@ -171,10 +180,21 @@ class ExtractiveAnswerer:
         chosen = _in_reading_order(chosen, passages)
         return self._with_context(chosen, passages)
 
+    def _answerable_part(self, q: Question, passages: list[Passage]) -> tuple[list[Candidate], float] | None:
+        """For a message asking several things that is not answerable as a whole: the ranked units of its
+        part the model holds most surely answerable, when that one is (its probability); else None."""
+        best: tuple[list[Candidate], float] | None = None
+        for sub in _sub_questions(q):
+            rp = self._rank_part(sub, passages)
+            eligible = [c for c in rp.candidates if not _about_another(c)]
+            if eligible and rp.answer_prob >= self.model.answer_threshold and (best is None or rp.answer_prob > best[1]):
+                best = (eligible, rp.answer_prob)
+        return best
+
     def _rank_part(self, query: str, passages: list[Passage]) -> Ranked:
         if self._part_ranks is None:
             return self.rank(query, passages)
-        key = (query, tuple(p.id for p in passages), id(self.model.unit))
+        key = (query, tuple(p.id for p in passages), id(self.model.unit), id(self.model.question))
         if key not in self._part_ranks:
             self._part_ranks[key] = self.rank(query, passages)
         return self._part_ranks[key]
@@ -209,17 +229,25 @@ class ExtractiveAnswerer:
         return Answer(question=question, answer=body, refused=True, citations=[], retrieved=passages)
 
 
+def _sub_questions(q: Question) -> list[str]:
+    """The questions a message asks, each as a question of its own (总投资多少？用地多少？); [] for a message
+    asking one thing."""
+    parts = question_parts(q.text)
+    return _part_queries(q, parts) if len(parts) > 1 else []
+
+
 def _part_queries(q: Question, parts: Sequence[str]) -> list[str]:
-    """Each part of a several-question message as a question of its own: a part that does not name the
-    message's subject (its names, else the first part's words before its question word) or year gets them."""
+    """Each part of a message as a question of its own: a part that names no subject of the message gets its
+    subjects (its names, else the first part's words before its question word), and one without the
+    message's year gets it."""
     subjects = [t.text for t in q.terms if t.subject and not t.site]
     out = []
     for i, part in enumerate(parts):
         low = fold(part)
-        about = "".join(s for s in subjects if s not in low)
+        about = "" if any(s in low for s in subjects) else "".join(subjects)
         if not subjects and i > 0:
             about = question_stem(parts[0])
-        years = "".join(f"{y}年" for y in q.years if y not in part)
+        years = "".join(f"{y}年" for y in q.years if y not in about + part)
         out.append(f"{years}{about}{part}")
     return out
 
