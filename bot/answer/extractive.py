@@ -55,6 +55,10 @@ class Ranked:
     answer_prob: float = 0.0
 
 
+#: a part of a message ranked on its own, by (part, passage ids, unit model id, question model id)
+_PartRanks = dict[tuple[str, tuple[str, ...], int, int], Ranked]
+
+
 class ExtractiveAnswerer:
     def __init__(
         self,
@@ -63,7 +67,7 @@ class ExtractiveAnswerer:
         settings: Settings,
         model: AnswerModel | None = None,
         *,
-        part_ranks: dict[tuple[str, tuple[str, ...], int, int], Ranked] | None = None,
+        part_ranks: _PartRanks | None = None,
     ) -> None:
         self.stats = stats
         self.vectors = vectors
@@ -90,15 +94,17 @@ class ExtractiveAnswerer:
             # nothing asked (今天几号), or only the park named (介绍一下这个园区): ask what about it
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
         eligible = [c for c in r.candidates if not _about_another(c)]
+        # each part of a several-question message is ranked once for this answer (or, in the fit, once per model)
+        memo: _PartRanks = self._part_ranks if self._part_ranks is not None else {}
         prob = r.answer_prob
         if not eligible or prob < self.model.answer_threshold:
             # not answerable as a whole; a message asking several things may still be in one of its parts
-            part = self._answerable_part(q, passages)
+            part = self._answerable_part(q, passages, memo)
             if part is None:
                 return self._refusal(question, passages), r.answer_prob
             eligible, prob = part
         r = Ranked(r.question, eligible, prob)
-        chosen = self._choose(r, passages)
+        chosen = self._choose(r, passages, memo)
         text, citations = _compose(chosen, passages)
         primary = chosen[0]
         note = ""
@@ -112,7 +118,7 @@ class ExtractiveAnswerer:
         return answer, r.answer_prob
 
     # -- choosing units ----------------------------------------------------------------------------------
-    def _choose(self, r: Ranked, passages: list[Passage]) -> list[Candidate]:
+    def _choose(self, r: Ranked, passages: list[Passage], memo: _PartRanks) -> list[Candidate]:
         q = r.question
         primary = r.candidates[0]
         chosen = [primary]
@@ -141,13 +147,13 @@ class ExtractiveAnswerer:
                     covered |= side.matched
                     used += len(side.text)
         if len(parts) > 1:
-            # a message asking several things (总投资多少？用地多少？): the best unit for each part joins, each part
+            # a message asking several things (厂房建了几栋？何时竣工？): the best unit for each part joins, each part
             # asked on its own about the message's subject, when that part alone would be answered and the model
             # holds the unit an answer
             for sub in parts:
                 if len(chosen) >= _MAX_UNITS:
                     break
-                rp = self._rank_part(sub, passages)
+                rp = self._rank_part(sub, passages, memo)
                 if rp.answer_prob < self.model.answer_threshold:
                     continue  # a part that asked alone would be refused adds nothing
                 ranked = [c for c in rp.candidates if not _about_another(c)]
@@ -155,7 +161,7 @@ class ExtractiveAnswerer:
                 if any((c.passage, c.start) in here
                        and (c.prob >= self.model.extra_threshold or c.features.get("focus_clause")) for c in ranked):
                     # a unit already quoted answers this part too: the model holds it an answer, or it says the
-                    # part's attribute and an answer of its kind in one clause (投资N亿元、占地N亩 in one sentence)
+                    # part's attribute and an answer of its kind in one clause (建成N栋、于某月竣工 in one sentence)
                     continue
                 best = ranked[0] if ranked else None
                 if best is None or best.prob < self.model.extra_threshold or not fits(best):
@@ -180,24 +186,26 @@ class ExtractiveAnswerer:
         chosen = _in_reading_order(chosen, passages)
         return self._with_context(chosen, passages)
 
-    def _answerable_part(self, q: Question, passages: list[Passage]) -> tuple[list[Candidate], float] | None:
+    def _answerable_part(
+        self, q: Question, passages: list[Passage], memo: _PartRanks
+    ) -> tuple[list[Candidate], float] | None:
         """For a message asking several things that is not answerable as a whole: the ranked units of its
         part the model holds most surely answerable, when that one is (its probability); else None."""
         best: tuple[list[Candidate], float] | None = None
         for sub in _sub_questions(q):
-            rp = self._rank_part(sub, passages)
+            rp = self._rank_part(sub, passages, memo)
             eligible = [c for c in rp.candidates if not _about_another(c)]
             if eligible and rp.answer_prob >= self.model.answer_threshold and (best is None or rp.answer_prob > best[1]):
                 best = (eligible, rp.answer_prob)
         return best
 
-    def _rank_part(self, query: str, passages: list[Passage]) -> Ranked:
-        if self._part_ranks is None:
-            return self.rank(query, passages)
+    def _rank_part(self, query: str, passages: list[Passage], memo: _PartRanks) -> Ranked:
+        """A part of a message ranked on its own, once per model (the refusal fallback and the composer ask
+        for the same parts)."""
         key = (query, tuple(p.id for p in passages), id(self.model.unit), id(self.model.question))
-        if key not in self._part_ranks:
-            self._part_ranks[key] = self.rank(query, passages)
-        return self._part_ranks[key]
+        if key not in memo:
+            memo[key] = self.rank(query, passages)
+        return memo[key]
 
     def _with_context(self, chosen: list[Candidate], passages: list[Passage]) -> list[Candidate]:
         """A quotation gets its speaker (the unit after it naming who said it); a unit opening with a
@@ -230,7 +238,7 @@ class ExtractiveAnswerer:
 
 
 def _sub_questions(q: Question) -> list[str]:
-    """The questions a message asks, each as a question of its own (总投资多少？用地多少？); [] for a message
+    """The questions a message asks, each as a question of its own (厂房建了几栋？何时竣工？); [] for a message
     asking one thing."""
     parts = question_parts(q.text)
     return _part_queries(q, parts) if len(parts) > 1 else []

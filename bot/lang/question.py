@@ -159,14 +159,14 @@ def asked_families(question: str) -> tuple[str, ...]:
 _ASKS = re.compile(
     r"多少|(?<![这近前那头好])几|多大|多高|多长|多久|多远|什么|啥|哪|谁|何时|何地|怎么|怎样|如何|为什么|为何|第几|排名|排第")
 #: where a question may hold several: after a question mark or a semicolon always, after a comma or an
-#: enumeration comma when the clauses on both sides ask something (投了多少钱、占了多少地)
+#: enumeration comma when the clauses on both sides ask something (建了几栋厂房、花了几年)
 _PART_END = re.compile(r"(?<=[？?；;])")
 _PART_SOFT = re.compile(r"(?<=[，,、])")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def question_parts(question: str) -> tuple[str, ...]:
-    """The questions one message asks, in order (某项目总投资多少？用地多少？ → two): each part holds a question
+    """The questions one message asks, in order (厂房建了几栋？何时竣工？ → two): each part holds a question
     word; a clause without one belongs to the part before it. One part when it asks one thing."""
     parts: list[str] = []
     for hard in _PART_END.split(question):
@@ -184,12 +184,12 @@ def question_parts(question: str) -> tuple[str, ...]:
 
 
 def _own_words(clause: str) -> bool:
-    """A clause says something besides its question word and a measure (多少人 does not; 占了多少地 does)."""
+    """A clause says something besides its question word and a measure (多少人 does not; 花了几年 does)."""
     return len(_CJK.findall(_ASKS.sub("", clause))) >= 2
 
 
 def question_stem(part: str) -> str:
-    """The words of a question part before its question word (园区产值多少 → 园区产值): what it asks about."""
+    """The words of a question part before its question word (某某厂房面积多大 → 某某厂房面积): what it asks about."""
     m = _ASKS.search(part)
     return part[: m.start()] if m else part
 
