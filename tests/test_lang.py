@@ -543,6 +543,8 @@ def test_round_magnitudes_in_words_are_written_in_figures() -> None:
         ("园区的主导产业是什么？", ("园区的主导产业是什么？",)),
         ("去年，园区产值多少？", ("去年，园区产值多少？",)),
         ("全村一共有多少户、多少人？", ("全村一共有多少户、多少人？",)),  # one count in two measures
+        ("园区有厂房补贴吗？补几年？", ("园区有厂房补贴吗", "补几年")),  # a yes-no question is a part too
+        ("那几个园区加起来，产值涨了几个点？", ("那几个园区加起来，产值涨了几个点？",)),  # 那几个 asks nothing
     ],
 )
 def test_a_message_is_split_into_the_questions_it_asks(message: str, parts: tuple[str, ...]) -> None:

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from .numbers import UNIT_FAMILIES, unit_family
+from .words import QUESTION_WORDS
 
 #: question kinds, most specific first
 KINDS = ("comparison", "date", "person", "place", "list", "number", "reason", "yesno", "entity", "generic")
@@ -155,9 +156,13 @@ def asked_families(question: str) -> tuple[str, ...]:
     return tuple(fam for fam, words in _FAMILY_WORDS if any(w.lower() in q for w in words))
 
 
-#: what makes a clause a question of its own: a question word, or a how-much phrase
+#: sentence particles, and one-character pieces of longer question words that also stand in plain words (么 in
+#: 那么, 何 in 任何; 几 and the words it starts are taken as 几, not after 这/近/那): no clause asks anything by them
+_NOT_ASKING = frozenset({"啊", "吧", "么", "呢", "嘛", "呀", "何", "几", "请问"})
+#: what makes a clause a question of its own: one of the question words
 _ASKS = re.compile(
-    r"多少|(?<![这近前那头好])几|多大|多高|多长|多久|多远|什么|啥|哪|谁|何时|何地|怎么|怎样|如何|为什么|为何|第几|排名|排第")
+    r"(?<![这近前那头好])几|"
+    + "|".join(sorted((re.escape(w) for w in QUESTION_WORDS - _NOT_ASKING if not w.startswith("几")), key=len, reverse=True)))
 #: where a question may hold several: after a question mark or a semicolon always, after a comma or an
 #: enumeration comma when the clauses on both sides ask something (建了几栋厂房、花了几年)
 _PART_END = re.compile(r"(?<=[？?；;])")
