@@ -246,11 +246,14 @@ def ranked_with(row: Row, unit: Linear) -> Ranked:
     return Ranked(r.question, r.candidates, 0.0)
 
 
-def answer_row(row: Row, ranked: Ranked, ctx: dict[str, Any], model: AnswerModel) -> dict[str, Any]:
-    """Answer one row from ``ranked`` with ``model``'s thresholds; a report record (metrics shape)."""
+def answer_row(
+    row: Row, ranked: Ranked, ctx: dict[str, Any], model: AnswerModel, part_ranks: dict[Any, Ranked]
+) -> dict[str, Any]:
+    """Answer one row from ``ranked`` with ``model``'s thresholds; a report record (metrics shape).
+    ``part_ranks`` keeps the parts of several-question messages ranked once per model, not once per threshold
+    tried."""
     searcher, vectors, settings = ctx[row.set_name]
-    # the parts of a several-question message are ranked once per model, not once per threshold tried
-    answerer = ExtractiveAnswerer(searcher.stats, vectors, settings, model, part_ranks=ctx["part_ranks"])
+    answerer = ExtractiveAnswerer(searcher.stats, vectors, settings, model, part_ranks=part_ranks)
     ans, _ = answerer.answer(row.item.question, row.query, row.passages, ranked=ranked)
     out = Outcome(answer=ans.answer, refused=ans.refused, cited_texts=[c.text for c in ans.citations],
                   retrieved_texts=[p.text for p in ans.retrieved])
@@ -306,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
                 ap.error(f"{path}: the dev set and the held-out parks (portability, blind, fresh) are checks, never training data")
     base = Settings()
     rows: list[Row] = []
-    ctx: dict[str, Any] = {"part_ranks": {}}
+    ctx: dict[str, Any] = {}
+    part_ranks: dict[Any, Ranked] = {}
     for name, corpus, questions in sets:
         got, ctx[name] = collect(name, ROOT / corpus, ROOT / questions, args.work, base)
         rows.extend(got)
@@ -336,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     grid = [round(x, 3) for x in np.arange(0.3, 0.9, 0.05)] + [0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 1.01]
     tried: list[tuple[float, float, tuple[float, float, float], list[dict[str, Any]]]] = []
     for budget, gap, te in [(b, g, t) for b in (1.0, 1.25, 1.5) for g in (0.02, 0.05, 0.1, 0.2, 1.0) for t in grid]:
-        recs = [answer_row(r, oof_ranked[i], ctx, unit_only[fold_of[i]].with_thresholds(-1.0, te, budget, gap))
+        recs = [answer_row(r, oof_ranked[i], ctx, unit_only[fold_of[i]].with_thresholds(-1.0, te, budget, gap), part_ranks)
                 for i, r in enumerate(rows)]
         s = summarize(recs, base.k)
         cp = s["citation_precision"] or 0.0
@@ -386,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     for i, r in enumerate(rows):
         m = AnswerModel(unit_models[fold_of[i]], q_models[fold_of[i]], t_answer, t_extra, extra_budget, extra_gap)
         rr = oof_ranked[i]
-        records.append(answer_row(r, Ranked(rr.question, rr.candidates, float(q_oof[i])), ctx, m))
+        records.append(answer_row(r, Ranked(rr.question, rr.candidates, float(q_oof[i])), ctx, m, part_ranks))
     print("\n answer-threshold  precision  answered  false-refusal  refusal  key-facts", file=sys.stderr)
     for ta, prec, share, fr, ref, key in curve[:: max(1, len(curve) // 25)]:
         mark = " <" if ta == t_answer else ""

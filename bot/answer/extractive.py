@@ -94,17 +94,18 @@ class ExtractiveAnswerer:
             # nothing asked (今天几号), or only the park named (介绍一下这个园区): ask what about it
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
         eligible = [c for c in r.candidates if not _about_another(c)]
-        # each part of a several-question message is ranked once for this answer (or, in the fit, once per model)
+        # the parts of a several-question message, each ranked once for this answer (in the fit, once per model)
+        parts = _sub_questions(q)
         memo: _PartRanks = self._part_ranks if self._part_ranks is not None else {}
         prob = r.answer_prob
         if not eligible or prob < self.model.answer_threshold:
             # not answerable as a whole; a message asking several things may still be in one of its parts
-            part = self._answerable_part(q, passages, memo)
+            part = self._answerable_part(parts, passages, memo)
             if part is None:
                 return self._refusal(question, passages), r.answer_prob
             eligible, prob = part
         r = Ranked(r.question, eligible, prob)
-        chosen = self._choose(r, passages, memo)
+        chosen = self._choose(r, passages, parts, memo)
         text, citations = _compose(chosen, passages)
         primary = chosen[0]
         note = ""
@@ -118,12 +119,11 @@ class ExtractiveAnswerer:
         return answer, r.answer_prob
 
     # -- choosing units ----------------------------------------------------------------------------------
-    def _choose(self, r: Ranked, passages: list[Passage], memo: _PartRanks) -> list[Candidate]:
+    def _choose(self, r: Ranked, passages: list[Passage], parts: list[str], memo: _PartRanks) -> list[Candidate]:
         q = r.question
         primary = r.candidates[0]
         chosen = [primary]
         covered = set(primary.matched)
-        parts = _sub_questions(q)
         wide = q.ask.kind in ("list", "reason", "comparison") or q.multi_part or len(parts) > 1
         budget = self.settings.max_answer_chars * (2.0 if wide else self.model.extra_budget)
         used = len(primary.text)
@@ -187,12 +187,12 @@ class ExtractiveAnswerer:
         return self._with_context(chosen, passages)
 
     def _answerable_part(
-        self, q: Question, passages: list[Passage], memo: _PartRanks
+        self, parts: list[str], passages: list[Passage], memo: _PartRanks
     ) -> tuple[list[Candidate], float] | None:
-        """For a message asking several things that is not answerable as a whole: the ranked units of its
-        part the model holds most surely answerable, when that one is (its probability); else None."""
+        """For a message asking several things (``parts``, from :func:`_sub_questions`) that is not answerable as a
+        whole: the ranked units of its part the model holds most surely answerable, when that one is (its probability); else None."""
         best: tuple[list[Candidate], float] | None = None
-        for sub in _sub_questions(q):
+        for sub in parts:
             rp = self._rank_part(sub, passages, memo)
             eligible = [c for c in rp.candidates if not _about_another(c)]
             if eligible and rp.answer_prob >= self.model.answer_threshold and (best is None or rp.answer_prob > best[1]):
