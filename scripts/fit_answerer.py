@@ -337,7 +337,9 @@ def main(argv: list[str] | None = None) -> int:
 
     # further units: the threshold and length budget that maximise key facts when every question is answered,
     # with citation precision >= 0.9 and the median answer no longer than 0.95 x max_answer_chars
-    grid = [round(x, 3) for x in np.arange(0.3, 0.9, 0.05)] + [0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 1.01]
+    # (each threshold once: np.arange's last step can land on 0.9 itself, which stood twice in the grid and so
+    # was its own neighbour)
+    grid = sorted({round(x, 3) for x in np.arange(0.3, 0.9, 0.05)} | {0.9, 0.925, 0.95, 0.97, 0.98, 0.99, 0.995, 1.01})
     tried: list[tuple[float, float, tuple[float, float, float], list[dict[str, Any]]]] = []
     for budget, gap, te in [(b, g, t) for b in (1.0, 1.25, 1.5) for g in (0.02, 0.05, 0.1, 0.2, 1.0) for t in grid]:
         recs = [answer_row(r, oof_ranked[i], ctx, unit_only[fold_of[i]].with_thresholds(-1.0, te, budget, gap), part_ranks)
@@ -365,6 +367,12 @@ def main(argv: list[str] | None = None) -> int:
         mark = " <" if (te_, b_, g_) == (t_extra, extra_budget, extra_gap) else ""
         print(f"   extra {te_:<6} budget {b_:<5} gap {g_:<5} {sc:.3f}  {sm:.3f}  "
               f"{summarize(recs_, base.k)['key_fact_acc']:.3f}  {cp_:.3f}{mark}")
+    print(" ... and every threshold at the chosen budget and gap")
+    for sm, (sc, cp_, (te_, b_, g_), recs_) in zip(smooth, tried, strict=True):
+        if (b_, g_) == (extra_budget, extra_gap):
+            mark = " <" if te_ == t_extra else ""
+            print(f"   extra {te_:<6} budget {b_:<5} gap {g_:<5} {sc:.3f}  {sm:.3f}  "
+                  f"{summarize(recs_, base.k)['key_fact_acc']:.3f}  {cp_:.3f}{mark}")
     # stage 2: is quoting the ranked units right? (answering a question that must be refused never is)
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
