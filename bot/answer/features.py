@@ -424,8 +424,8 @@ class Matcher:
                 self._abbrev[t.text] = abbreviation_pattern(t.text)
             elif t.name and not stats.in_corpus(t.text):
                 # a name the question put together from words (某某研究院): the articles may say its words with
-                # a few words, an alias or a bracket between them (某某产业研究院, 某某(别名)科技企业孵化器), in the
-                # same order and the same clause
+                # a few words, an alias or a bracket between them (某某X研究院 for 某某研究院, 某某(别名)科技企业孵化器),
+                # in the same order and the same clause
                 self._abbrev[t.text] = re.compile(r"[^，。；！？,;!?\s]{0,10}".join(map(re.escape, t.parts)))
             else:
                 self._abbrev[t.text] = None
