@@ -24,6 +24,7 @@ from langchain_core.runnables import (
     RunnableLambda,
 )
 
+from .answer.described import resolve as resolve_description
 from .answer.extractive import ExtractiveAnswerer
 from .answer.followup import FollowUpRewriter
 from .answer.model import AnswerModel
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: shown with an answer when the LLM could not condense a follow-up and the offline rewrite was used
 CONDENSE_FALLBACK_NOTICE = "大模型暂时无法理解上下文，已按前文关键词补全问题。"
+#: shown with an answer to a question that named its subject by a description (领投某某A轮的那家机构)
+DESCRIBED_NOTICE = "“{description}”按文章理解为{name}。"
 
 
 class ChainSteps:
@@ -70,6 +73,12 @@ class ChainSteps:
                     notice = CONDENSE_FALLBACK_NOTICE
             else:
                 standalone = self.followups.rewrite(question, history)
+        if self.llm is None:  # (an LLM reads the description in the passages itself)
+            stats = self.searcher.stats
+            found = resolve_description(standalone, self.searcher, stats, sorted(stats.site.names))
+            if found is not None:
+                standalone = found.question
+                notice = notice or DESCRIBED_NOTICE.format(description=found.description, name=found.name)
         return {"standalone": standalone, "notice": notice, "t_condense": time.perf_counter() - t0}
 
     def normalize(self, inputs: dict[str, Any]) -> str:

@@ -189,3 +189,30 @@ def test_a_how_much_question_about_the_park_itself_reaches_the_model(site_bot) -
     answer = site_bot.ask("青川经开区占地总共多大？")
     assert not answer.refused and "32.5平方公里" in answer.answer, answer.answer
     assert answer.citations
+
+
+STAFF = """星河新材料与蓝海精密扩产提速
+
+本报讯 在星河新材料有限公司的生产车间，工程师林晓正在调试一条新的隔膜生产线。2024年，星河新材料电池隔膜出货量达到3.2亿平方米，同比增长40%。
+
+蓝海精密制造公司总经理周岩介绍，2024年蓝海精密出货精密结构件900万件，新增客户12家。
+"""
+
+
+@pytest.fixture(scope="module")
+def staff_bot(tmp_path_factory: pytest.TempPathFactory):
+    return open_bot(tmp_path_factory, "staff", {"a.txt": STAFF})
+
+
+def test_a_subject_named_by_a_description_is_asked_about_by_its_name(staff_bot) -> None:
+    """工程师林晓所在的公司 is 星河新材料: its 出货量, not the other company's, and the reading is shown."""
+    a = staff_bot.ask("工程师林晓所在的公司，2024年出货量是多少？", [])
+    assert not a.refused and "3.2亿平方米" in a.answer and "900万件" not in a.answer, a.answer
+    assert a.notice and "星河新材料" in a.notice, a.notice
+
+
+def test_a_description_nothing_in_the_articles_says_is_left_as_asked(staff_bot) -> None:
+    """No sentence says who 工程师王强 is: the question is not rewritten about some name, and no figure of
+    either company is given as the answer about him."""
+    a = staff_bot.ask("工程师王强所在的公司，2024年出货量是多少？", [])
+    assert not a.notice, a.notice
