@@ -2,7 +2,8 @@
 
 Composed of named runnables, so callbacks, tracing and ``astream_events`` see every step::
 
-    condense   {"question", "history"} → standalone question (LLM when configured, else the offline rewrite)
+    condense   {"question", "history"} → standalone question (LLM when configured, else the offline rewrite,
+               then a subject named by a description asked about by its name: bot.answer.described)
     normalize  standalone → the search string (simplified script, years, typos, English glosses): done once
     retrieve   search string → passages (the hybrid searcher behind a LangChain ``BaseRetriever``)
     answer     → Answer: the extractive answer; with an LLM configured the LLM reads the passages and the
