@@ -554,3 +554,34 @@ def test_a_message_is_split_into_the_questions_it_asks(message: str, parts: tupl
 def test_a_question_stem_is_what_it_asks_about() -> None:
     assert question_stem("园区产值多少") == "园区产值"
     assert question_stem("产值涨了几个点") == "产值涨了"
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("领投某某A轮的那家机构，管理的基金规模有多大？", ("领投某某A轮", "机构", "管理的基金规模有多大？")),
+        ("行政主管某某所在公司的总经理是谁？", ("行政主管某某", "公司", "总经理是谁？")),
+        ("工程师某某所在的公司，电池托盘一年卖了多少套？", ("工程师某某", "公司", "电池托盘一年卖了多少套？")),
+        ("和研究院一起开发膜电极的那家企业,注册资本多少?", ("和研究院一起开发膜电极", "企业", "注册资本多少?")),
+    ],
+)
+def test_a_subject_named_by_a_description_is_read_apart_from_the_question(question: str, parts) -> None:
+    from bot.answer.described import pointed_parts
+
+    assert pointed_parts(question) == parts
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "这家公司2024年营收多少？",  # a pronoun: the follow-up rewrite's business
+        "园区的那家医院有多少张床位？",  # too short to describe anything (园区)
+        "红事新办的那位企业职工叫啥？",  # a person (那位), not a firm
+        "领投某某A轮的那家机构？",  # nothing asked about it
+        "某某" * 3000 + "的那家公司" + "，" * 3000,  # huge: no answer, and no time lost
+    ],
+)
+def test_other_questions_name_no_described_subject(question: str) -> None:
+    from bot.answer.described import pointed_parts
+
+    assert pointed_parts(question) is None

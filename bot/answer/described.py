@@ -26,11 +26,12 @@ _HEADS = "|".join(re.escape(h) for h in sorted({*INSTITUTION_HEADS, "企业", "�
 #: <description>的那家<head>，<the rest of the question>  /  <description>所在(的)<head>(的)<rest>
 _POINTED = re.compile(
     rf"^(?P<desc>.{{4,40}}?)的(?:那|这)一?[家个支座所项只条](?P<head>[\u4e00-\u9fff]{{0,4}}?(?:{_HEADS}))"
-    rf"的?[，,、\s]*(?P<rest>.*[\u4e00-\u9fff].*[\u4e00-\u9fff].*)$"
+    r"的?[，,、\s]*(?P<rest>.+)$"
 )
 _LOCATED = re.compile(
-    rf"^(?P<desc>.{{2,30}}?)所在的?(?P<head>{_HEADS})的?[，,、\s]*(?P<rest>.*[\u4e00-\u9fff].*[\u4e00-\u9fff].*)$"
+    rf"^(?P<desc>.{{2,30}}?)所在的?(?P<head>{_HEADS})的?[，,、\s]*(?P<rest>.+)$"
 )
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 #: a name is written in letters and digits, two or more (the lexicon also holds slogans: 某某+某某)
 _NAME = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,}")
 #: how much of the description (by term rarity) the pointing sentence must say
@@ -67,7 +68,7 @@ def pointed_parts(question: str) -> tuple[str, str, str] | None:
     """(description, head noun, rest) of a question that names its subject by a description, else None."""
     q = question.strip()
     m = _POINTED.match(q) or _LOCATED.match(q)
-    if not m:
+    if not m or len(_CJK.findall(m["rest"])) < 2:  # the rest asks something (总经理是谁), not just "?"
         return None
     return m["desc"], m["head"], m["rest"]
 
@@ -103,9 +104,6 @@ def _terms(words: Sequence[str]) -> set[str]:
     return out
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
 def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Sequence[str] = ()) -> Resolved | None:
     """The question asked about the corpus name its description points at, or None (see the module)."""
     parts = pointed_parts(question)
@@ -137,7 +135,7 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
             # (a firm is named in full once, then by its short name; a two-character piece of a name, 尚纬 of
             # 海创尚纬, may be another firm's)
             named = [n for n in names if len(n) >= 3] or [longest]
-            name = max(named, key=lambda n: (sum(p.text.count(n) for p in passages), -len(n)))
+            name = max(named, key=lambda n: (sum(x.text.count(n) for x in passages), -len(n)))
             if best is None or coverage > best[0]:
                 best = (coverage, name)
     if best is None:
