@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 #: shown with an answer when the LLM could not condense a follow-up and the offline rewrite was used
 CONDENSE_FALLBACK_NOTICE = "大模型暂时无法理解上下文，已按前文关键词补全问题。"
-#: shown with an answer to a question that named its subject by a description (领投某某A轮的那家机构)
+#: shown with an answer to a question that named its subject by a description (给某某供货的那家公司)
 DESCRIBED_NOTICE = "“{description}”按文章理解为{name}。"
 
 

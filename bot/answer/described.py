@@ -1,8 +1,8 @@
-"""A subject named by a description, not by its name: 领投某某A轮的那家机构，管理的基金规模有多大？ or
+"""A subject named by a description, not by its name: 给某某供货的那家公司，去年营收多少？ or
 某某所在的公司，去年营收多少？ asks about a thing the question never names. The offline chain first finds
 what the description points at (the retrieved sentence that says most of the description, and the one
 corpus name in it that the description does not already hold), then asks the rest of the question about that
-name: 某某资本管理的基金规模有多大？. Without a sentence that says most of the description, or without one
+name: 甲乙科技去年营收多少？. Without a sentence that says most of the description, or without one
 such name in it, the question is left as it is.
 
 No model is read here (only retrieval, term rarity and the lexicon's names), so fitting and answering see
@@ -60,7 +60,7 @@ class _Stats(Protocol):
 @dataclass(frozen=True)
 class Resolved:
     question: str  # the question asked about the name
-    description: str  # what the user wrote for it (领投某某A轮的那家机构)
+    description: str  # what the user wrote for it (给某某供货的那家公司)
     name: str  # the corpus name it points at
 
 
@@ -132,8 +132,8 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
             if not names or any(n not in longest for n in names):
                 continue
             # ... called by the name of three characters or more the passages use most, the shorter of equals
-            # (a firm is named in full once, then by its short name; a two-character piece of a name, 尚纬 of
-            # 海创尚纬, may be another firm's)
+            # (a firm is named in full once, then by its short name; a two-character piece of a name, 乙丙 of
+            # 甲乙丙, may be another firm's)
             named = [n for n in names if len(n) >= 3] or [longest]
             name = max(named, key=lambda n: (sum(x.text.count(n) for x in passages), -len(n)))
             if best is None or coverage > best[0]:
