@@ -362,17 +362,19 @@ def main(argv: list[str] | None = None) -> int:
     tie = 1.0 / max(1, int(answerable.sum()))
     _, (_, _, (t_extra, extra_budget, extra_gap), forced) = max(
         ((sm, t) for sm, t in zip(smooth, tried, strict=True) if sm > top - tie), key=lambda x: (x[1][1], x[0]))
-    print("\n further-unit settings (best first)  score  with neighbours  key-facts  citation-precision")
-    for sm, (sc, cp_, (te_, b_, g_), recs_) in sorted(zip(smooth, tried, strict=True), key=lambda x: -x[0])[:8]:
-        mark = " <" if (te_, b_, g_) == (t_extra, extra_budget, extra_gap) else ""
+    def show(sm: float, sc: float, cp_: float, setting: tuple[float, float, float], recs_: list[dict[str, Any]]) -> None:
+        te_, b_, g_ = setting
+        mark = " <" if setting == (t_extra, extra_budget, extra_gap) else ""
         print(f"   extra {te_:<6} budget {b_:<5} gap {g_:<5} {sc:.3f}  {sm:.3f}  "
               f"{summarize(recs_, base.k)['key_fact_acc']:.3f}  {cp_:.3f}{mark}")
+
+    print("\n further-unit settings (best first)  score  with neighbours  key-facts  citation-precision")
+    for sm, (sc, cp_, setting, recs_) in sorted(zip(smooth, tried, strict=True), key=lambda x: -x[0])[:8]:
+        show(sm, sc, cp_, setting, recs_)
     print(" ... and every threshold at the chosen budget and gap")
-    for sm, (sc, cp_, (te_, b_, g_), recs_) in zip(smooth, tried, strict=True):
-        if (b_, g_) == (extra_budget, extra_gap):
-            mark = " <" if te_ == t_extra else ""
-            print(f"   extra {te_:<6} budget {b_:<5} gap {g_:<5} {sc:.3f}  {sm:.3f}  "
-                  f"{summarize(recs_, base.k)['key_fact_acc']:.3f}  {cp_:.3f}{mark}")
+    for sm, (sc, cp_, setting, recs_) in zip(smooth, tried, strict=True):
+        if setting[1:] == (extra_budget, extra_gap):
+            show(sm, sc, cp_, setting, recs_)
     # stage 2: is quoting the ranked units right? (answering a question that must be refused never is)
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right

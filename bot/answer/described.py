@@ -75,6 +75,7 @@ def pointed_parts(question: str) -> tuple[str, str, str] | None:
 
 #: a firm or a body is named without a place's head noun (某某研发中心, 某某产业园 are where, not who)
 _FIRM_HEADS = ("公司", "企业", "单位", "机构")
+_INSTITUTIONS_LONGEST_FIRST = tuple(sorted(INSTITUTION_HEADS, key=len, reverse=True))
 _FIRM_ENDINGS = ("公司", "集团", "基金", "银行", "资本", "协会", "商会", "联盟")
 
 
@@ -83,7 +84,7 @@ def _kind_fits(name: str, head: str) -> bool:
     研究院 is named so (某某基金); a 项目 or 园区 may be named anyhow."""
     if head.endswith(_FIRM_HEADS):
         return name.endswith(_FIRM_ENDINGS) or not name.endswith(INSTITUTION_HEADS)
-    specific = next((h for h in sorted(INSTITUTION_HEADS, key=len, reverse=True) if head.endswith(h)), None)
+    specific = next((h for h in _INSTITUTIONS_LONGEST_FIRST if head.endswith(h)), None)
     return specific is None or name.endswith(specific)
 
 

@@ -93,7 +93,7 @@ class ExtractiveAnswerer:
         if not q.has_content or (not q.english_words and all(t.site for t in q.terms)):
             # nothing asked (今天几号), or only the park named (介绍一下这个园区): ask what about it
             return self._refusal(question, passages, EMPTY_QUESTION_TEXT.format(about=self.stats.site.about)), 0.0
-        eligible = [c for c in r.candidates if not _about_another(c)]
+        eligible = _eligible(r.candidates)
         # the parts of a several-question message, each ranked once for this answer (in the fit, once per model)
         parts = _sub_questions(q)
         memo: _PartRanks = self._part_ranks if self._part_ranks is not None else {}
@@ -156,7 +156,7 @@ class ExtractiveAnswerer:
                 rp = self._rank_part(sub, passages, memo)
                 if rp.answer_prob < self.model.answer_threshold:
                     continue  # a part that asked alone would be refused adds nothing
-                ranked = [c for c in rp.candidates if not _about_another(c)]
+                ranked = _eligible(rp.candidates)
                 here = {(c.passage, c.start) for c in chosen}
                 if any((c.passage, c.start) in here
                        and (c.prob >= self.model.extra_threshold or c.features.get("focus_clause")) for c in ranked):
@@ -194,7 +194,7 @@ class ExtractiveAnswerer:
         best: tuple[list[Candidate], float] | None = None
         for sub in parts:
             rp = self._rank_part(sub, passages, memo)
-            eligible = [c for c in rp.candidates if not _about_another(c)]
+            eligible = _eligible(rp.candidates)
             if eligible and rp.answer_prob >= self.model.answer_threshold and (best is None or rp.answer_prob > best[1]):
                 best = (eligible, rp.answer_prob)
         return best
@@ -272,6 +272,11 @@ def _about_another(c: Candidate) -> bool:
     """The unit is about another named thing than the one asked about (neither it nor its context names the
     question's subject, and it names something else): never an answer, whatever its score."""
     return bool(c.features.get("conflict"))
+
+
+def _eligible(cands: Sequence[Candidate]) -> list[Candidate]:
+    """The ranked units that may be quoted at all (none about another named thing), in their order."""
+    return [c for c in cands if not _about_another(c)]
 
 
 _ROLES = frozenset(ROLE_WORDS)
