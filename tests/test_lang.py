@@ -585,3 +585,35 @@ def test_other_questions_name_no_described_subject(question: str) -> None:
     from bot.answer.described import pointed_parts
 
     assert pointed_parts(question) is None
+
+
+def test_a_described_firm_is_called_by_the_name_its_full_name_opens_with() -> None:
+    """Two short names of one firm, as long and used as often (星港城建 and 投资集团 of 星港城建投资集团有限公司):
+    the one the full name opens with, whatever order the lexicon's set of names comes in (it was that order)."""
+    from bot.answer.described import resolve
+    from bot.schema import Passage
+
+    text = "工程师林晓所在的星港城建投资集团有限公司今年扩产。"
+
+    class Searcher:
+        def normalize(self, query: str) -> str:
+            return query
+
+        def search(self, query: str, k: int | None = None, *, normalized: bool = False) -> list[Passage]:
+            return [Passage(id="p1", text=text, source="a.txt")]
+
+    class Stats:
+        def words(self, text: str) -> list[str]:
+            return ["工程师", "林晓"]
+
+        def idf(self, word: str) -> float:
+            return 1.0
+
+        def entities_in(self, text: str) -> set[str]:
+            return {n for n in ("投资集团", "星港城建", "星港城建投资集团有限公司") if n in text}
+
+        def is_general_word(self, word: str) -> bool:
+            return False
+
+    found = resolve("工程师林晓所在的公司，今年营收多少？", Searcher(), Stats())
+    assert found is not None and found.name == "星港城建" and found.question == "星港城建今年营收多少？", found

@@ -111,7 +111,7 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
     if parts is None:
         return None
     desc, head, rest = parts
-    terms = _terms(stats.words(desc))
+    terms = sorted(_terms(stats.words(desc)))  # (sorted: the sums below add up in one order every run)
     weight = sum(stats.idf(t) for t in terms)
     if not terms or weight <= 0:
         return None
@@ -124,7 +124,7 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
             coverage = sum(stats.idf(t) for t in terms if t in sentence) / weight
             if coverage < _MIN_COVERAGE:
                 continue
-            names = [n for n in stats.entities_in(sentence)
+            names = [n for n in sorted(stats.entities_in(sentence))  # (a set: sorted, so every run agrees)
                      if _NAME.fullmatch(n) and not stats.is_general_word(n) and _kind_fits(n, head)
                      and not any(n in d or d in n for d in described)
                      and not any(n in s or s in n for s in site_names)]
@@ -132,11 +132,12 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
             longest = max(names, key=len, default="")
             if not names or any(n not in longest for n in names):
                 continue
-            # ... called by the name of three characters or more the passages use most, the shorter of equals
-            # (a firm is named in full once, then by its short name; a two-character piece of a name, 乙丙 of
-            # 甲乙丙, may be another firm's)
+            # ... called by the name of three characters or more the passages use most, the shorter of equals (a
+            # firm is named in full once, then by its short name; a two-character piece of a name, 乙丙 of 甲乙丙,
+            # may be another firm's), and of two as long the one its full name opens with (甲乙 of
+            # 甲乙丙丁有限公司, not 丙丁)
             named = [n for n in names if len(n) >= 3] or [longest]
-            name = max(named, key=lambda n: (sum(x.text.count(n) for x in passages), -len(n)))
+            name = max(named, key=lambda n: (sum(x.text.count(n) for x in passages), -len(n), longest.startswith(n)))
             if best is None or coverage > best[0]:
                 best = (coverage, name)
     if best is None:
