@@ -368,6 +368,8 @@ def _unit(text: str, **features: float) -> Any:
         ("注册资本是多少？", ("注册资本",), (), "营业收入8亿元。", {"has_number": 1, "type_strict": 1, "focus_unbound": 1}, False),
         # the one thing asked about is named by the articles, but neither here nor in the unit's context
         ("二等奖奖金多少？", (), (), "一等奖奖金10万元。", {"has_number": 1, "type_strict": 1, "subject_absent": 1}, False),
+        # another stage of the thing asked about (一期 for a question on 二期)
+        ("二期什么时候投产？", (), (), "一期于2023年投产。", {"type_strict": 1, "stage_conflict": 1}, False),
     ],
 )
 def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(
@@ -376,6 +378,53 @@ def test_a_unit_without_the_kind_of_value_asked_for_cannot_answer(
     from bot.answer.extractive import can_answer
 
     assert can_answer(_question(question, focus, years), _unit(unit, **features)) is ok
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "context", "conflict"),
+    [
+        ("二期什么时候投产？", "项目分两期建设，一期计划年底投产。", "", True),
+        ("二期什么时候投产？", "一期已投产，二期计划明年投产。", "", False),
+        ("二期什么时候投产？", "一期工程明年投产。", "某某二期项目总投资9亿元。", False),  # the context names 二期
+        ("首期投了多少？", "一期总投资5亿元。", "", False),  # 首期 is 一期
+        ("A轮融了多少钱？", "公司完成2亿元B轮融资。", "", True),
+        ("a轮融了多少钱？", "公司完成2亿元A轮融资。", "", False),  # Latin capitals folded
+        ("A轮和B轮各融了多少？", "公司完成2亿元B轮融资。", "", False),  # one of the stages asked about
+        ("二等奖奖金多少？", "一等奖奖金10万元。", "", True),
+        ("第三届大赛什么时候报名？", "第二届大赛于去年举办。", "", True),
+        ("完成了哪一轮融资？", "公司完成2亿元B轮融资。", "", False),  # 哪一轮 asks which, names none
+        ("注册资本是多少？", "一期总投资5亿元。", "", False),  # no stage asked about
+        ("二期用地多少亩？", "项目总投资9亿元，用地300亩。", "", False),  # no stage said: not a conflict
+    ],
+)
+def test_a_unit_on_another_stage_of_the_thing_asked_about_conflicts(
+    question: str, unit: str, context: str, conflict: bool
+) -> None:
+    from bot.answer.features import _stages, stage_conflict
+
+    assert stage_conflict(_stages(question), unit, f"{context} {unit}") is conflict
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "context", "year_ok"),
+    [
+        # the unit names a year of its own: a plan for 2025 after a paragraph on 2024 is about 2025
+        ("2024年产值多少？", "会议提出，2025年产值力争突破80亿元。", "2024年主要指标如下。", 0.0),
+        ("2024年产值多少？", "实现产值62亿元。", "2024年主要指标如下。", 1.0),  # no year of its own: the context's
+        ("2024年产值多少？", "2024年实现产值62亿元。", "", 1.0),
+        # a year it compares with is not its own (较2022年底翻了一番 speaks of now)
+        ("2022年吞吐量多少？", "冷库库容较2022年底翻了一番。", "截至2024年底。", 0.0),
+        ("2023年营收多少？", "2023年营收9亿元，比2022年增长10%。", "", 1.0),
+    ],
+)
+def test_the_year_a_unit_speaks_of_is_its_own_before_its_contexts(
+    question: str, unit: str, context: str, year_ok: float
+) -> None:
+    from bot.answer.features import unit_years
+
+    years = unit_years(unit, f"{context} {unit}")
+    asked = [y for y in ("2022", "2023", "2024", "2025") if y + "年" in question]
+    assert (1.0 if any(y in years for y in asked) else 0.0) == year_ok
 
 
 @pytest.mark.parametrize(

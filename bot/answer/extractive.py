@@ -291,6 +291,8 @@ def can_answer(question: Question, c: Candidate) -> bool:
     too."""
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
         return False
+    if c.features.get("stage_conflict"):  # 二期 asked about: not a sentence on 一期 only
+        return False
     if c.features.get("subject_absent"):  # 二等奖 asked about: not a sentence on 一等奖 only
         return False
     if c.features.get("focus_unbound"):  # asked for attribute A: not "B N 亿元" when the articles say A elsewhere

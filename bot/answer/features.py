@@ -119,6 +119,39 @@ _PERSON_POS = {"nr", "nrfg", "nrt"}
 _NAME_POS = {"nr", "nrfg", "nrt", "ns", "nt", "nz", "nrf"}
 _PRONOUN_START = re.compile(r"^[“\"‘「]?(?:该|其|此|这|它|他|她|上述|前者|后者)")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+_BASE_YEAR_BEFORE = re.compile(r"(?:比|较|与|同|相比|相较于?|对比|超过|高于|低于)$")
+def unit_years(unit: str, both: str) -> set[str]:
+    """The years a unit speaks of: its own when it names one (会议提出，2025年…力争 after a paragraph on 2024
+    is a target for 2025), else those of its context and itself (``both``); a year it compares with (较2023年)
+    is not its own."""
+    own: set[str] = set()
+    base: set[str] = set()
+    for m in _YEAR.finditer(unit):
+        (base if _BASE_YEAR_BEFORE.search(unit, 0, m.start()) else own).add(m.group(0))
+    return own or set(_YEAR.findall(both)) - base
+
+
+#: a stage of something: its round, phase, edition, prize or batch (A轮, 二期, 第三届, 一等奖, 首批); not 哪一轮, 下一届
+_STAGE = re.compile(r"(?<![哪这那每上下本各同新几多])(?:第)?([a-d]\+?|[一二三四五六七八九十首]|\d{1,2})(轮|期|届|等奖|批)")
+
+
+def _stages(text: str) -> dict[str, set[str]]:
+    """The stages ``text`` names, by what they are stages of (轮, 期, …): {"期": {"一", "二"}}."""
+    out: dict[str, set[str]] = {}
+    for m in _STAGE.finditer(fold(text)):
+        out.setdefault(m.group(2), set()).add("一" if m.group(1) == "首" else m.group(1))
+    return out
+
+
+def stage_conflict(asked: dict[str, set[str]], unit: str, context: str) -> bool:
+    """The question asks about a stage (二期) and the unit speaks of another one of the same kind (一期) while
+    neither it nor its context names the one asked about: a near miss, not an answer."""
+    here = _stages(unit)
+    around = _stages(context)
+    return any(
+        kind in here and not (here[kind] & wanted) and not (around.get(kind, set()) & wanted)
+        for kind, wanted in asked.items()
+    )
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,6}(?:省|市|县|区|乡|镇|村|街道|园区|基地)")
 _REASON = re.compile(r"通过|依托|实施|推行|推进|推动|加强|加快|围绕|聚焦|坚持|以[\u4e00-\u9fff]{1,8}为|因为|由于|得益于|开展|建立|打造|采取")
 _LIST_SEP = re.compile(r"[、；;]")
@@ -553,6 +586,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     # the words the corpus uses for the one thing a one-topic question asks about: a unit that answers
     # names it, here or in its context (二等奖 asked, only 一等奖 said: a near miss, not an answer)
     known_subjects = [t for t in subjects if not t.site and stats.in_corpus(t.text)] if question.single_topic else []
+    asked_stages = _stages(question.text)
     for c, d, fd, rc in zip(out, dense, focus_dense, raw_cos, strict=True):
         p = passages[c.passage]
         context = f"{p.title} {p.section} {_context_before(c, p, stats)}"
@@ -574,7 +608,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
             # named thing and the name asked about is in neither, it is the other one's attribute
             others = _other_names(context, question_terms, stats)
         fit, strict = _type_fit(question.ask, c.text)
-        years_here = set(_YEAR.findall(both))
+        years_here = unit_years(c.text, both)
         year_ok = 1.0 if not question.years or any(y in years_here for y in question.years) else 0.0
         year_conflict = 1.0 if question.years and years_here and not year_ok else 0.0
         c.matched = frozenset(t.text for t in terms if matcher.credit(t.text, c.text, partial=False) >= 0.7)
@@ -600,6 +634,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         f["type_strict"] = strict
         f["has_number"] = 1.0 if numbers_in(c.text) else 0.0
         f["year_ok"] = year_ok
+        f["stage_conflict"] = 1.0 if asked_stages and stage_conflict(asked_stages, c.text, both) else 0.0
         f["year_conflict"] = year_conflict
         f["rank"] = 1.0 / (1 + c.passage)
         f["score"] = p.score / top_score
