@@ -368,6 +368,11 @@ def _unit(text: str, **features: float) -> Any:
         ("注册资本是多少？", ("注册资本",), (), "营业收入8亿元。", {"has_number": 1, "type_strict": 1, "focus_unbound": 1}, False),
         # the one thing asked about is named by the articles, but neither here nor in the unit's context
         ("二等奖奖金多少？", (), (), "一等奖奖金10万元。", {"has_number": 1, "type_strict": 1, "subject_absent": 1}, False),
+        # a question in the text is no answer to one: an interviewer's, or one a speaker asks
+        ("为什么选在这里？", (), (), "记者：为什么选在这里？", {}, False),
+        ("为什么选在这里？", (), (), "记者问：公司为何落户园区", {}, False),
+        ("为什么选在这里？", (), (), "“凭什么选这里？”", {}, False),
+        ("为什么选在这里？", (), (), "记者了解到，园区靠近港口。", {}, True),
         # another stage of the thing asked about (一期 for a question on 二期)
         ("二期什么时候投产？", (), (), "一期于2023年投产。", {"type_strict": 1, "stage_conflict": 1}, False),
     ],

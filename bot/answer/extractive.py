@@ -280,6 +280,9 @@ def _eligible(cands: Sequence[Candidate]) -> list[Candidate]:
 
 
 _ROLES = frozenset(ROLE_WORDS)
+#: a unit that is itself a question: it ends in a question mark (inside closing quotes too), or an interview's
+#: question (记者：…, 问：…)
+_ASKS = re.compile(r"[？?][”’\"」』）)]*\s*$|^\s*(?:记者问?|问)[：:]")
 
 
 def can_answer(question: Question, c: Candidate) -> bool:
@@ -289,6 +292,8 @@ def can_answer(question: Question, c: Candidate) -> bool:
     without that role word (副主任 is not 主任), a by-how-much question never by one stating no change, and a
     question about a year never by a unit that (with its context) names only other years. Applied before the question model reads the ranked units, in fitting
     too."""
+    if _ASKS.search(c.text):  # 记者：为什么选在这里？ is the interviewer's question, not its answer
+        return False
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
         return False
     if c.features.get("stage_conflict"):  # 二期 asked about: not a sentence on 一期 only
