@@ -634,3 +634,27 @@ def test_only_a_name_gets_the_in_order_match_not_any_word_whose_parts_join_up() 
     assert m.credit("氢能研究院", "氢能产业研究院有科研人员80人", partial=False) < 0.7
     assert m.credit("氢能研究院", "省氢能研究院有科研人员80人", partial=False) == 1.0
 
+
+
+@pytest.mark.parametrize(
+    ("text", "leads", "quoted"),
+    [
+        # a short sentence opening the topic brings the one after it, for a why / how / which-ones question
+        ("融资难是企业的普遍难题。园区设立风险补偿资金池，推出信用贷款。", True, "融资难是企业的普遍难题。园区设立风险补偿资金池，推出信用贷款。"),
+        ("融资难是企业的普遍难题。园区设立风险补偿资金池，推出信用贷款。", False, "融资难是企业的普遍难题。"),
+        # the next paragraph is another topic
+        ("融资难是企业的普遍难题。\n园区今年新建厂房。", True, "融资难是企业的普遍难题。"),
+        # a sentence with a number or a list answers by itself
+        ("园区有企业120家。其中规上企业40家。", True, "园区有企业120家。"),
+    ],
+)
+def test_a_short_topic_sentence_brings_the_sentence_after_it(text: str, leads: bool, quoted: str) -> None:
+    from bot.answer.extractive import with_context
+    from bot.answer.features import Candidate
+    from bot.schema import Passage
+
+    first = text.index("。") + 1
+    unit = Candidate(0, 0, first, text[:first], "u", "a", features={"pronoun": 0.0})
+    passage = Passage(id="p", text=text, source="a.txt", article_id="a")
+    out = with_context([unit], [passage], leads=leads)
+    assert "".join(c.text for c in out) == quoted

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..lang.numbers import ATTRIBUTION_RE, ROLE_WORDS
+from ..lang.numbers import ATTRIBUTION_RE, ROLE_WORDS, numbers_in
 from ..lang.question import CHANGE_RE, asks_for_change, is_task_request, question_parts, question_stem
 from ..lang.words import fold
 from ..retrieve import CorpusStats
@@ -184,7 +184,7 @@ class ExtractiveAnswerer:
             covered |= c.matched
             used += len(c.text)
         chosen = _in_reading_order(chosen, passages)
-        return self._with_context(chosen, passages)
+        return with_context(chosen, passages, leads=q.ask.kind in ("reason", "list"))
 
     def _answerable_part(
         self, parts: list[str], passages: list[Passage], memo: _PartRanks
@@ -206,31 +206,6 @@ class ExtractiveAnswerer:
         if key not in memo:
             memo[key] = self.rank(query, passages)
         return memo[key]
-
-    def _with_context(self, chosen: list[Candidate], passages: list[Passage]) -> list[Candidate]:
-        """A quotation gets its speaker (the unit after it naming who said it); a unit opening with a
-        pronoun gets the sentence before it."""
-        out: list[Candidate] = []
-        for c in chosen:
-            p = passages[c.passage]
-            units = answer_units(p.text)
-            at = next((i for i, (s, _) in enumerate(units) if s == c.start), None)
-            if at is None:
-                out.append(c)
-                continue
-            if c.features.get("pronoun") and at > 0:
-                s, e = units[at - 1]
-                if e - s <= _CONTEXT_UNIT_CHARS and not any(o.passage == c.passage and o.start == s for o in out):
-                    out.append(_unit(c, s, e, p))
-            out.append(c)
-            if c.text.lstrip().startswith("“") and at + 1 < len(units):
-                s, e = units[at + 1]
-                head = p.text[s : min(e, s + 40)]
-                if e - s <= _CONTEXT_UNIT_CHARS and ATTRIBUTION_RE.search(head) and not any(
-                    o.passage == c.passage and o.start == s for o in chosen
-                ):
-                    out.append(_unit(c, s, e, p))
-        return out
 
     def _refusal(self, question: str, passages: list[Passage], text: str | None = None) -> Answer:
         body = text or f"{REFUSAL_TEXT}{REFUSAL_SUFFIX if passages else ''}"
@@ -315,6 +290,49 @@ def can_answer(question: Question, c: Candidate) -> bool:
     if kind == "place":  # 在哪个村 is answered by a sentence naming a place
         return bool(c.features.get("type_strict"))
     return True
+
+
+def with_context(chosen: list[Candidate], passages: list[Passage], *, leads: bool = False) -> list[Candidate]:
+    """A quotation gets its speaker (the unit after it naming who said it); a unit opening with a
+    pronoun gets the sentence before it; with ``leads`` (a why, how or which-ones question), a short
+    sentence that only opens its paragraph's topic (融资难是企业的普遍难题。) gets the sentence after it."""
+    out: list[Candidate] = []
+    for c in chosen:
+        p = passages[c.passage]
+        units = answer_units(p.text)
+        at = next((i for i, (s, _) in enumerate(units) if s == c.start), None)
+        if at is None:
+            out.append(c)
+            continue
+        if c.features.get("pronoun") and at > 0:
+            s, e = units[at - 1]
+            if e - s <= _CONTEXT_UNIT_CHARS and not any(o.passage == c.passage and o.start == s for o in out):
+                out.append(_unit(c, s, e, p))
+        out.append(c)
+        if leads and _is_lead(c.text) and at + 1 < len(units):
+            s, e = units[at + 1]
+            if "\n" not in p.text[c.end : s] and not any(o.passage == c.passage and o.start == s for o in chosen):
+                out.append(_unit(c, s, e, p))
+                continue
+        if c.text.lstrip().startswith("“") and at + 1 < len(units):
+            s, e = units[at + 1]
+            head = p.text[s : min(e, s + 40)]
+            if e - s <= _CONTEXT_UNIT_CHARS and ATTRIBUTION_RE.search(head) and not any(
+                o.passage == c.passage and o.start == s for o in chosen
+            ):
+                out.append(_unit(c, s, e, p))
+    return out
+
+
+_LEAD_UNIT_CHARS = 30  # a sentence this short, with no number and no list, opens a topic rather than answering
+
+
+def _is_lead(text: str) -> bool:
+    t = text.strip()
+    return len(t) <= _LEAD_UNIT_CHARS and not numbers_in(t) and not _LIST_SEP.search(t)
+
+
+_LIST_SEP = re.compile(r"[、；;]")
 
 
 def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:
