@@ -30,6 +30,7 @@ from ..schema import Answer, Citation, Passage, citation_for
 from ..settings import Settings
 from ..text import answer_units
 from .features import (
+    LIST_SEP,
     Candidate,
     Question,
     VectorSource,
@@ -264,9 +265,10 @@ def can_answer(question: Question, c: Candidate) -> bool:
     """A unit that could answer at all: a question asking how many / how much (多少, 几) is never answered by a
     sentence without a number (of the asked unit family, when it names one), a when question never by one
     without a date, a where question never by one without a place, a who-is-the-<role> question never by one
-    without that role word (副主任 is not 主任), a by-how-much question never by one stating no change, and a
-    question about a year never by a unit that (with its context) names only other years. Applied before the question model reads the ranked units, in fitting
-    too."""
+    without that role word (副主任 is not 主任), a by-how-much question never by one stating no change, a
+    question about a year never by a unit that speaks of other years only (``features.unit_years``), a question
+    on one stage (二期) never by a unit on another (``features.stage_conflict``), and no question by a unit that
+    is itself a question (记者：…？). Applied before the question model reads the ranked units, in fitting too."""
     if _ASKS.search(c.text):  # 记者：为什么选在这里？ is the interviewer's question, not its answer
         return False
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
@@ -329,10 +331,8 @@ _LEAD_UNIT_CHARS = 30  # a sentence this short, with no number and no list, open
 
 def _is_lead(text: str) -> bool:
     t = text.strip()
-    return len(t) <= _LEAD_UNIT_CHARS and not numbers_in(t) and not _LIST_SEP.search(t)
+    return len(t) <= _LEAD_UNIT_CHARS and not numbers_in(t) and not LIST_SEP.search(t)
 
-
-_LIST_SEP = re.compile(r"[、；;]")
 
 
 def _names_anything(question: Question, cands: Sequence[Candidate]) -> bool:

@@ -44,7 +44,7 @@ class VectorSource(Protocol):
     def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
 
-#: the features, in the order of the fitted weights. ``year_conflict``, ``focus_unbound`` and ``subject_absent`` are
+#: the features, in the order of the fitted weights. ``year_conflict``, ``stage_conflict``, ``focus_unbound`` and ``subject_absent`` are
 #: computed too but are not model inputs: ``extractive.can_answer`` vetoes every unit that has them, so no ranked
 #: unit does
 FEATURES: tuple[str, ...] = (
@@ -119,9 +119,19 @@ _PERSON_POS = {"nr", "nrfg", "nrt"}
 _NAME_POS = {"nr", "nrfg", "nrt", "ns", "nt", "nz", "nrf"}
 _PRONOUN_START = re.compile(r"^[“\"‘「]?(?:该|其|此|这|它|他|她|上述|前者|后者)")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,6}(?:省|市|县|区|乡|镇|村|街道|园区|基地)")
+_REASON = re.compile(r"通过|依托|实施|推行|推进|推动|加强|加快|围绕|聚焦|坚持|以[\u4e00-\u9fff]{1,8}为|因为|由于|得益于|开展|建立|打造|采取")
+LIST_SEP = re.compile(r"[、；;]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_FOCUS_REACH = 2
+_QUESTION_REACH = 5  # the best units the question model looks at for one that holds every aspect
+
+#: what comes before a year a unit compares with (较2023年, 比2022年底): not the year it speaks of
 _BASE_YEAR_BEFORE = re.compile(r"(?:比|较|与|同|相比|相较于?|对比|超过|高于|低于)$")
+
+
 def unit_years(unit: str, both: str) -> set[str]:
-    """The years a unit speaks of: its own when it names one (会议提出，2025年…力争 after a paragraph on 2024
+    """The years a unit speaks of: its own when it names one (2025年…力争 after a paragraph on 2024
     is a target for 2025), else those of its context and itself (``both``); a year it compares with (较2023年)
     is not its own."""
     own: set[str] = set()
@@ -152,12 +162,6 @@ def stage_conflict(asked: dict[str, set[str]], unit: str, context: str) -> bool:
         kind in here and not (here[kind] & wanted) and not (around.get(kind, set()) & wanted)
         for kind, wanted in asked.items()
     )
-_PLACE = re.compile(r"[\u4e00-\u9fff]{2,6}(?:省|市|县|区|乡|镇|村|街道|园区|基地)")
-_REASON = re.compile(r"通过|依托|实施|推行|推进|推动|加强|加快|围绕|聚焦|坚持|以[\u4e00-\u9fff]{1,8}为|因为|由于|得益于|开展|建立|打造|采取")
-_LIST_SEP = re.compile(r"[、；;]")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_FOCUS_REACH = 2
-_QUESTION_REACH = 5  # the best units the question model looks at for one that holds every aspect
 
 
 @dataclass(frozen=True)
@@ -515,7 +519,7 @@ def _type_fit(ask: Ask, text: str) -> tuple[float, float]:
     if kind == "place":
         return (1.0, 1.0) if _PLACE.search(text) else (0.0, 0.0)
     if kind == "list":
-        n = len(_LIST_SEP.findall(text))
+        n = len(LIST_SEP.findall(text))
         return min(1.0, n / 3), 1.0 if n >= 2 else 0.0
     if kind == "reason":
         return (1.0, 0.0) if _REASON.search(text) else (0.3, 0.0)
@@ -641,7 +645,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         f["length"] = math.log1p(len(c.text)) / 5.0
         f["pronoun"] = 1.0 if _PRONOUN_START.match(c.text) else 0.0
         f["english_dense"] = float(d) if question.english else 0.0
-        f["list_items"] = min(6, len(_LIST_SEP.findall(c.text))) / 6
+        f["list_items"] = min(6, len(LIST_SEP.findall(c.text))) / 6
         f["focus_ctx"] = _coverage(focus, both, matcher) if focus else 0.0
         f["subject_absent"] = float(any(matcher.credit(t.text, both, partial=False) < 0.5 for t in known_subjects))
         f["subj_focus"] = (subj_c if subjects else 1.0) * (f["focus"] if focus else 1.0)
@@ -770,4 +774,4 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     return f
 
 
-__all__ = ["FEATURES", "QUESTION_FEATURES", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features"]
+__all__ = ["FEATURES", "LIST_SEP", "QUESTION_FEATURES", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features", "stage_conflict", "unit_years"]
