@@ -139,6 +139,58 @@ def _neighbour_means(scored: Sequence[tuple[tuple[float, float, float], float]])
     return out
 
 
+SETTING_RULES = ("cp-in-tie", "best-score")
+
+
+def _setting_score(recs: Sequence[dict[str, Any]], base: Settings) -> tuple[float, float]:
+    """A further-unit setting's score on ``recs`` (every question answered): key facts, less the shortfall of
+    citation precision under 0.9 and 1% per char of median over 0.95 x max_answer_chars; and its citation
+    precision."""
+    s = summarize(list(recs), base.k)
+    cp = s["citation_precision"] or 0.0
+    med = percentile([float(len(x["answer"])) for x in recs], 50) or 0.0
+    score = (s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp) - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars)
+    return score, cp
+
+
+def _choose_setting(smooth: Sequence[float], cps: Sequence[float], n_answerable: int, rule: str) -> int:
+    """The index of the further-unit setting a rule picks from the settings' neighbour-smoothed scores.
+
+    ``cp-in-tie``: of the settings less than one answerable question's worth of key facts below the best, the
+    one with the highest citation precision (then the best score). ``best-score``: the best smoothed score (then
+    the highest citation precision)."""
+    top = max(smooth)
+    if rule == "best-score":
+        return max(range(len(smooth)), key=lambda i: (round(smooth[i], 9), cps[i]))
+    tie = 1.0 / max(1, n_answerable)
+    near = [i for i in range(len(smooth)) if smooth[i] > top - tie]
+    return max(near, key=lambda i: (cps[i], smooth[i]))
+
+
+def _compare_setting_rules(rows: Sequence[Row], tried: Sequence[tuple[float, float, tuple[float, float, float], list[dict[str, Any]]]], base: Settings) -> None:
+    """Nested leave one set out for the further-unit rule itself: for each training set, every rule picks a
+    setting on the other sets' answers, and is scored on the held-out set's answers with that setting (the
+    held-out set's answers come from the unit model of its own fold)."""
+    names = sorted({r.set_name for r in rows}, key=[r.set_name for r in rows].index)
+    print("\n further-unit rule, nested by training set: setting chosen on the other sets, figures on the held-out one")
+    for rule in SETTING_RULES:
+        held: list[dict[str, Any]] = []
+        picks = []
+        for name in names:
+            inside = [i for i, r in enumerate(rows) if r.set_name != name]
+            outside = [i for i, r in enumerate(rows) if r.set_name == name]
+            scored = [_setting_score([t[3][i] for i in inside], base) for t in tried]
+            smooth = _neighbour_means([(t[2], sc) for t, (sc, _) in zip(tried, scored, strict=True)])
+            n_ans = sum(1 for i in inside if not rows[i].item.should_refuse)
+            at = _choose_setting(smooth, [cp for _, cp in scored], n_ans, rule)
+            picks.append(f"{name}:{tried[at][2][0]}/{tried[at][2][1]}/{tried[at][2][2]}")
+            held.extend(tried[at][3][i] for i in outside)
+        s = summarize(held, base.k)
+        score, _ = _setting_score(held, base)
+        print(f"   {rule:11s} key-facts {s['key_fact_acc']:.3f}  citation-precision {s['citation_precision']:.3f}  "
+              f"score {score:.3f}   {' '.join(picks)}")
+
+
 def corpus_key(corpus: Path, settings: Settings) -> str:
     h = hashlib.sha256()
     for p in sorted(corpus.rglob("*")):
@@ -290,6 +342,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
                          "logistic regression, the fit before 2026-12-05)")
+    ap.add_argument("--setting-rule", choices=SETTING_RULES, default="cp-in-tie",
+                    help="how the further-unit setting is picked from the smoothed scores (see _choose_setting)")
+    ap.add_argument("--compare-setting-rules", action="store_true",
+                    help="print each further-unit rule's figures nested by training set (the rule chosen on sets it "
+                         "never saw)")
     ap.add_argument("--dry-run", action="store_true", help="print the cross-validated figures, write nothing")
     ap.add_argument("--show-failures", action="store_true")
     args = ap.parse_args(argv)
@@ -344,24 +401,20 @@ def main(argv: list[str] | None = None) -> int:
     for budget, gap, te in [(b, g, t) for b in (1.0, 1.25, 1.5) for g in (0.02, 0.05, 0.1, 0.2, 1.0) for t in grid]:
         recs = [answer_row(r, oof_ranked[i], ctx, unit_only[fold_of[i]].with_thresholds(-1.0, te, budget, gap), part_ranks)
                 for i, r in enumerate(rows)]
-        s = summarize(recs, base.k)
-        cp = s["citation_precision"] or 0.0
-        med = percentile([float(len(x["answer"])) for x in recs], 50) or 0.0
-        # key facts, less the shortfall of citation precision under 0.9 and 1% per char of median over 0.95 x max
-        score = ((s["key_fact_acc"] or 0.0) - max(0.0, 0.9 - cp) - 0.01 * max(0.0, med - 0.95 * base.max_answer_chars))
+        score, cp = _setting_score(recs, base)
         tried.append((score, cp, (te, budget, gap), recs))
+    answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
     # a setting is judged with its neighbours on the threshold grid (same budget and gap): the score is flat
     # over a range of thresholds, and one threshold a step above its neighbours is the noise of these
     # questions, not a better setting (it picked 0.45 between 0.4 and 0.5 a question's worth lower, while
-    # 0.6-0.7 stood level)
+    # 0.6-0.7 stood level); settings less than one answerable question's worth of key facts apart are not
+    # told apart by these questions: of those, the one with the highest citation precision (then the best
+    # score). --compare-setting-rules measures that rule against the plain best score, nested by training set
     smooth = _neighbour_means([(t[2], t[0]) for t in tried])
-    top = max(smooth)
-    # settings less than one answerable question's worth of key facts apart are not told apart by these
-    # questions: of those, the one with the highest citation precision (then the best score)
-    answerable = np.array([0 if r.item.should_refuse else 1 for r in rows])  # the articles say it
-    tie = 1.0 / max(1, int(answerable.sum()))
-    _, (_, _, (t_extra, extra_budget, extra_gap), forced) = max(
-        ((sm, t) for sm, t in zip(smooth, tried, strict=True) if sm > top - tie), key=lambda x: (x[1][1], x[0]))
+    chosen_at = _choose_setting(smooth, [t[1] for t in tried], int(answerable.sum()), args.setting_rule)
+    _, _, (t_extra, extra_budget, extra_gap), forced = tried[chosen_at]
+    if args.compare_setting_rules:
+        _compare_setting_rules(rows, tried, base)
     def show(sm: float, sc: float, cp_: float, setting: tuple[float, float, float], recs_: list[dict[str, Any]]) -> None:
         te_, b_, g_ = setting
         mark = " <" if setting == (t_extra, extra_budget, extra_gap) else ""

@@ -272,6 +272,19 @@ def fit_script() -> Iterator[ModuleType]:
         sys.modules.pop(name, None)
 
 
+def test_the_further_unit_rules_differ_only_inside_a_tie(fit_script: ModuleType) -> None:
+    # smoothed scores and citation precisions of four settings, 100 answerable questions (a tie is 0.01)
+    smooth = [0.760, 0.768, 0.762, 0.7675]
+    cps = [0.90, 0.85, 0.95, 0.88]
+    choose = fit_script._choose_setting
+    assert choose(smooth, cps, 100, "best-score") == 1  # the best score, whatever its citation precision
+    # within 0.01 of the best: settings 1, 2 and 3 (0.760 is not above 0.768 - 0.01); the highest cp of them
+    assert choose(smooth, cps, 100, "cp-in-tie") == 2
+    # with more questions the tie narrows to settings 1 and 3
+    assert choose(smooth, cps, 1000, "cp-in-tie") == 3
+    assert choose([0.7, 0.7], [0.8, 0.9], 100, "best-score") == 1  # equal scores: the higher cp
+
+
 @pytest.fixture
 def no_fit(fit_script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The script with its data collection replaced: a set that gets past the argument check fails loudly
