@@ -617,3 +617,57 @@ def test_a_described_firm_is_called_by_the_name_its_full_name_opens_with() -> No
 
     found = resolve("工程师林晓所在的公司，今年营收多少？", Searcher(), Stats())
     assert found is not None and found.name == "星港城建" and found.question == "星港城建今年营收多少？", found
+
+
+def _one_passage_resolver(text: str, names: tuple[str, ...], general: frozenset[str]):
+    """``resolve`` over one retrieved passage, with the lexicon's ``names`` and ``general`` as the dictionary."""
+    from bot.answer.described import resolve
+    from bot.schema import Passage
+
+    class Searcher:
+        def normalize(self, query: str) -> str:
+            return query
+
+        def search(self, query: str, k: int | None = None, *, normalized: bool = False) -> list[Passage]:
+            return [Passage(id="p1", text=text, source="a.txt")]
+
+    class Stats:
+        def words(self, text: str) -> list[str]:
+            return [w for w in ("举行", "投产", "仪式", "评为", "开放", "发展", "先进") if w in text]
+
+        def idf(self, word: str) -> float:
+            return 1.0
+
+        def entities_in(self, text: str) -> set[str]:
+            return {n for n in names if n in text}
+
+        def is_general_word(self, word: str) -> bool:
+            return word in general
+
+    return lambda question, site=(): resolve(question, Searcher(), Stats(), site)
+
+
+def test_a_product_named_beside_the_firm_is_no_second_firm() -> None:
+    """隔膜材料 is general words run together (隔膜 + 材料), a product: the sentence still names one firm."""
+    resolve = _one_passage_resolver(
+        "3月5日，星港新能源科技有限公司年产5万吨隔膜材料项目投产仪式举行。",
+        ("星港新能源科技有限公司", "星港新能源", "隔膜材料"),
+        frozenset({"隔膜", "材料", "新能源", "科技"}),
+    )
+    found = resolve("3月5日举行投产仪式的那家企业，总经理是谁？")
+    assert found is not None and found.name == "星港新能源" and found.question == "星港新能源总经理是谁？", found
+    # a made-up word in it makes it a name: two things named, so the question is left as asked
+    resolve = _one_passage_resolver(
+        "3月5日，星港新能源科技有限公司与岚拓材料举行投产仪式。",
+        ("星港新能源科技有限公司", "星港新能源", "岚拓材料"),
+        frozenset({"材料", "新能源", "科技"}),
+    )
+    assert resolve("3月5日举行投产仪式的那家企业，总经理是谁？") is None
+
+
+def test_a_described_park_is_the_sites_park_when_the_sentence_names_only_it() -> None:
+    resolve = _one_passage_resolver("青川经开区被评为2024年度全省开放发展先进园区。", ("青川经开区",), frozenset())
+    found = resolve("被评为全省开放发展先进园区的那个园区，党委书记是谁？", ("青川经开区",))
+    assert found is not None and found.name == "青川经开区" and found.question == "青川经开区党委书记是谁？", found
+    # a firm is never the park
+    assert resolve("被评为全省开放发展先进园区的那家公司，董事长是谁？", ("青川经开区",)) is None

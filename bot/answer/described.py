@@ -88,6 +88,17 @@ def _kind_fits(name: str, head: str) -> bool:
     return specific is None or name.endswith(specific)
 
 
+def _common_noun(name: str, stats: _Stats) -> bool:
+    """``name`` is general words run together (隔膜材料 = 隔膜 + 材料), not a firm's own name: no
+    part of it is a made-up trade name, and it carries no firm's ending."""
+    if name.endswith(_FIRM_ENDINGS):
+        return False
+    ok = [True] + [False] * len(name)  # ok[i]: name[:i] splits into general words of two or more characters
+    for i in range(2, len(name) + 1):
+        ok[i] = any(ok[j] and stats.is_general_word(name[j:i]) for j in range(0, i - 1))
+    return ok[len(name)]
+
+
 def _terms(words: Sequence[str]) -> set[str]:
     """The description's content words, with a run of single characters joined (王/强 → 王强: a name the
     segmenter does not know is the most telling part of 工程师王强)."""
@@ -126,8 +137,12 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
                 continue
             names = [n for n in sorted(stats.entities_in(sentence))  # (a set: sorted, so every run agrees)
                      if _NAME.fullmatch(n) and not stats.is_general_word(n) and _kind_fits(n, head)
+                     and not (head.endswith(_FIRM_HEADS) and _common_noun(n, stats))  # a product is no firm
                      and not any(n in d or d in n for d in described)
                      and not any(n in s or s in n for s in site_names)]
+            if not names and head.endswith("园区"):
+                # the park the site is about, when the sentence names it and nothing else (…的那个园区)
+                names = [n for n in site_names if n in sentence]
             # one thing only: its names nested in its longest (某某资本 in 某某资本管理有限公司) ...
             longest = max(names, key=len, default="")
             if not names or any(n not in longest for n in names):
