@@ -159,11 +159,10 @@ def _choose_setting(smooth: Sequence[float], cps: Sequence[float], n_answerable:
     ``cp-in-tie``: of the settings less than one answerable question's worth of key facts below the best, the
     one with the highest citation precision (then the best score). ``best-score``: the best smoothed score (then
     the highest citation precision)."""
-    top = max(smooth)
     if rule == "best-score":
         return max(range(len(smooth)), key=lambda i: (round(smooth[i], 9), cps[i]))
-    tie = 1.0 / max(1, n_answerable)
-    near = [i for i in range(len(smooth)) if smooth[i] > top - tie]
+    floor = max(smooth) - 1.0 / max(1, n_answerable)  # one answerable question's worth below the best
+    near = [i for i in range(len(smooth)) if smooth[i] > floor]
     return max(near, key=lambda i: (cps[i], smooth[i]))
 
 
@@ -172,23 +171,24 @@ def _compare_setting_rules(rows: Sequence[Row], tried: Sequence[tuple[float, flo
     setting on the other sets' answers, and is scored on the held-out set's answers with that setting (the
     held-out set's answers come from the unit model of its own fold)."""
     names = sorted({r.set_name for r in rows}, key=[r.set_name for r in rows].index)
+    held: dict[str, list[dict[str, Any]]] = {rule: [] for rule in SETTING_RULES}
+    picks: dict[str, list[str]] = {rule: [] for rule in SETTING_RULES}
+    for name in names:  # each set's scores once, then every rule reads them
+        inside = [i for i, r in enumerate(rows) if r.set_name != name]
+        outside = [i for i, r in enumerate(rows) if r.set_name == name]
+        scored = [_setting_score([t[3][i] for i in inside], base) for t in tried]
+        smooth = _neighbour_means([(t[2], sc) for t, (sc, _) in zip(tried, scored, strict=True)])
+        n_ans = sum(1 for i in inside if not rows[i].item.should_refuse)
+        for rule in SETTING_RULES:
+            at = _choose_setting(smooth, [cp for _, cp in scored], n_ans, rule)
+            picks[rule].append(f"{name}:{tried[at][2][0]}/{tried[at][2][1]}/{tried[at][2][2]}")
+            held[rule].extend(tried[at][3][i] for i in outside)
     print("\n further-unit rule, nested by training set: setting chosen on the other sets, figures on the held-out one")
     for rule in SETTING_RULES:
-        held: list[dict[str, Any]] = []
-        picks = []
-        for name in names:
-            inside = [i for i, r in enumerate(rows) if r.set_name != name]
-            outside = [i for i, r in enumerate(rows) if r.set_name == name]
-            scored = [_setting_score([t[3][i] for i in inside], base) for t in tried]
-            smooth = _neighbour_means([(t[2], sc) for t, (sc, _) in zip(tried, scored, strict=True)])
-            n_ans = sum(1 for i in inside if not rows[i].item.should_refuse)
-            at = _choose_setting(smooth, [cp for _, cp in scored], n_ans, rule)
-            picks.append(f"{name}:{tried[at][2][0]}/{tried[at][2][1]}/{tried[at][2][2]}")
-            held.extend(tried[at][3][i] for i in outside)
-        s = summarize(held, base.k)
-        score, _ = _setting_score(held, base)
+        s = summarize(held[rule], base.k)
+        score, _ = _setting_score(held[rule], base)
         print(f"   {rule:11s} key-facts {s['key_fact_acc']:.3f}  citation-precision {s['citation_precision']:.3f}  "
-              f"score {score:.3f}   {' '.join(picks)}")
+              f"score {score:.3f}   {' '.join(picks[rule])}")
 
 
 def corpus_key(corpus: Path, settings: Settings) -> str:

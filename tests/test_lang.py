@@ -590,37 +590,24 @@ def test_other_questions_name_no_described_subject(question: str) -> None:
 def test_a_described_firm_is_called_by_the_name_its_full_name_opens_with() -> None:
     """Two short names of one firm, as long and used as often (星港城建 and 投资集团 of 星港城建投资集团有限公司):
     the one the full name opens with, whatever order the lexicon's set of names comes in (it was that order)."""
-    from bot.answer.described import resolve
-    from bot.schema import Passage
-
-    text = "工程师林晓所在的星港城建投资集团有限公司今年扩产。"
-
-    class Searcher:
-        def normalize(self, query: str) -> str:
-            return query
-
-        def search(self, query: str, k: int | None = None, *, normalized: bool = False) -> list[Passage]:
-            return [Passage(id="p1", text=text, source="a.txt")]
-
-    class Stats:
-        def words(self, text: str) -> list[str]:
-            return ["工程师", "林晓"]
-
-        def idf(self, word: str) -> float:
-            return 1.0
-
-        def entities_in(self, text: str) -> set[str]:
-            return {n for n in ("投资集团", "星港城建", "星港城建投资集团有限公司") if n in text}
-
-        def is_general_word(self, word: str) -> bool:
-            return False
-
-    found = resolve("工程师林晓所在的公司，今年营收多少？", Searcher(), Stats())
+    resolve = _one_passage_resolver(
+        "工程师林晓所在的星港城建投资集团有限公司今年扩产。",
+        ("投资集团", "星港城建", "星港城建投资集团有限公司"),
+        frozenset(),
+        ("工程师", "林晓"),
+    )
+    found = resolve("工程师林晓所在的公司，今年营收多少？")
     assert found is not None and found.name == "星港城建" and found.question == "星港城建今年营收多少？", found
 
 
-def _one_passage_resolver(text: str, names: tuple[str, ...], general: frozenset[str]):
-    """``resolve`` over one retrieved passage, with the lexicon's ``names`` and ``general`` as the dictionary."""
+def _one_passage_resolver(
+    text: str,
+    names: tuple[str, ...],
+    general: frozenset[str],
+    vocabulary: tuple[str, ...] = ("举行", "投产", "仪式", "评为", "开放", "发展", "先进"),
+):
+    """``resolve`` over one retrieved passage, with the lexicon's ``names`` and ``general`` as the dictionary
+    (a description's words are those of ``vocabulary`` it holds)."""
     from bot.answer.described import resolve
     from bot.schema import Passage
 
@@ -633,7 +620,7 @@ def _one_passage_resolver(text: str, names: tuple[str, ...], general: frozenset[
 
     class Stats:
         def words(self, text: str) -> list[str]:
-            return [w for w in ("举行", "投产", "仪式", "评为", "开放", "发展", "先进") if w in text]
+            return [w for w in vocabulary if w in text]
 
         def idf(self, word: str) -> float:
             return 1.0

@@ -128,6 +128,7 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
         return None
     described = {desc, *(n for n in stats.entities_in(desc) if len(n) >= 2)}  # 给某某牵线的: not 某某 itself
     passages = searcher.search(searcher.normalize(f"{desc}{head}"), _COUNTED)
+    firm = head.endswith(_FIRM_HEADS)
     best: tuple[float, str] | None = None  # (coverage, name): the first sentence of the highest coverage
     for p in passages[:_PASSAGES]:
         for a, b in split_sentences(p.text):
@@ -137,7 +138,7 @@ def resolve(question: str, searcher: _Searcher, stats: _Stats, site_names: Seque
                 continue
             names = [n for n in sorted(stats.entities_in(sentence))  # (a set: sorted, so every run agrees)
                      if _NAME.fullmatch(n) and not stats.is_general_word(n) and _kind_fits(n, head)
-                     and not (head.endswith(_FIRM_HEADS) and _common_noun(n, stats))  # a product is no firm
+                     and not (firm and _common_noun(n, stats))  # a product is no firm
                      and not any(n in d or d in n for d in described)
                      and not any(n in s or s in n for s in site_names)]
             if not names and head.endswith("园区"):
