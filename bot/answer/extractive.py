@@ -267,7 +267,8 @@ def can_answer(question: Question, c: Candidate) -> bool:
     without a date, a where question never by one without a place, a who-is-the-<role> question never by one
     without that role word (副主任 is not 主任), a by-how-much question never by one stating no change, a
     question about a year never by a unit that speaks of other years only (``features.unit_years``), a question
-    on one stage (二期) never by a unit on another (``features.stage_conflict``), and no question by a unit that
+    on one stage (二期) never by a unit on another (``features.stage_conflict``), a when question on an event the
+    articles speak of (开工) never by a unit that does not name it (于某月某日签约; ``event_unbound``), and no question by a unit that
     is itself a question (记者：…？). Applied before the question model reads the ranked units, in fitting too."""
     if _ASKS.search(c.text):  # 记者：为什么选在这里？ is the interviewer's question, not its answer
         return False
@@ -276,6 +277,8 @@ def can_answer(question: Question, c: Candidate) -> bool:
     if c.features.get("stage_conflict"):  # 二期 asked about: not a sentence on 一期 only
         return False
     if c.features.get("subject_absent"):  # 二等奖 asked about: not a sentence on 一等奖 only
+        return False
+    if c.features.get("event_unbound"):  # 什么时候开工: not 于某月某日签约
         return False
     if c.features.get("focus_unbound"):  # asked for attribute A: not "B N 亿元" when the articles say A elsewhere
         return False

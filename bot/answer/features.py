@@ -44,7 +44,8 @@ class VectorSource(Protocol):
     def unit_vectors(self, units: Sequence[tuple[str, str]]) -> np.ndarray: ...
 
 
-#: the features, in the order of the fitted weights. ``year_conflict``, ``stage_conflict``, ``focus_unbound`` and ``subject_absent`` are
+#: the features, in the order of the fitted weights. ``year_conflict``, ``stage_conflict``, ``focus_unbound``,
+#: ``event_unbound`` and ``subject_absent`` are
 #: computed too but are not model inputs: ``extractive.can_answer`` vetoes every unit that has them, so no ranked
 #: unit does
 FEATURES: tuple[str, ...] = (
@@ -587,6 +588,8 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
     known_weight = sum(t.weight for t in known)
     known_focus = [t for t in focus if not t.site and not t.subject and stats.in_corpus(t.text)]
+    known_events = [t for t in known_focus if t.text not in _TIME_WORDS and t.text not in _LIGHT_VERBS
+                    and _is_event(t.text, stats)]
     # the words the corpus uses for the one thing a one-topic question asks about: a unit that answers
     # names it, here or in its context (二等奖 asked, only 一等奖 said: a near miss, not an answer)
     known_subjects = [t for t in subjects if not t.site and stats.in_corpus(t.text)] if question.single_topic else []
@@ -674,6 +677,14 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
             and not _same_clause(c.text, known_at, answer_at + [(m.start(), m.end()) for m in RANK_RE.finditer(c.text)])
             else 0.0
         )
+        # a when-question on an event the articles speak of (开工, 签约, 成立): a date in a unit that never
+        # names that event dates another one (于某月某日签约 for 什么时候开工)
+        f["event_unbound"] = (
+            1.0
+            if question.ask.kind == "date" and not question.multi_part and known_events and answer_at
+            and not _positions(c.text, [f_ for t in known_events for f_ in matcher.forms(t.text)])
+            else 0.0
+        )
         subj_at = _positions(c.text, [f_ for t in subjects for f_ in matcher.forms(t.text)])
         f["subj_near"] = _closeness(_gap(subj_at, focus_at or answer_at), 25.0)
         f["attr_cov"] = _coverage(attributes, both, matcher) if attributes else 1.0
@@ -695,6 +706,17 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         for r, i in enumerate(order):
             out[i].features[name] = 1.0 / (1 + r)
     return out
+
+
+#: words for time itself (什么时间, 哪个日子) and for how something happens (开始, 正式, 预计, 计划): no event of
+#: their own
+_TIME_WORDS = frozenset(["时间", "日期", "时候", "日子", "年份", "月份", "时间点", "节点", "时段", "开始", "正式", "预计", "计划"])
+
+
+def _is_event(word: str, stats: CorpusStats) -> bool:
+    """A word for something that happens (开工, 签约, 投产): the segmenter reads it as one verb."""
+    tagged = stats.tagged(word)
+    return len(tagged) == 1 and tagged[0][1] in ("v", "vn", "vi")
 
 
 _CONTEXT_CHARS = 200
