@@ -342,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
                          "logistic regression, the fit before 2026-12-05)")
-    ap.add_argument("--setting-rule", choices=SETTING_RULES, default="cp-in-tie",
+    ap.add_argument("--setting-rule", choices=SETTING_RULES, default="best-score",
                     help="how the further-unit setting is picked from the smoothed scores (see _choose_setting)")
     ap.add_argument("--compare-setting-rules", action="store_true",
                     help="print each further-unit rule's figures nested by training set (the rule chosen on sets it "
