@@ -37,8 +37,9 @@ most --max-false-refusal of the answerable questions are refused; the answer pre
 recorded. The threshold for further units is the one that maximises out-of-fold key-fact accuracy, less the
 shortfall of citation precision under 0.9, each setting judged with its grid neighbours (the mean score of the next
 lower and higher threshold at the same budget and gap: a single threshold a step above both is noise of these
-questions); settings less than one answerable question's worth apart count as tied, and the tie goes to the higher
-citation precision. The final weights are fitted on all questions; the thresholds
+questions); the best smoothed score is taken (--setting-rule best-score; before 2026-12-07's tenth session,
+settings less than one answerable question's worth apart counted as tied and the tie went to the higher citation
+precision: --setting-rule cp-in-tie). The final weights are fitted on all questions; the thresholds
 and the out-of-fold figures are written beside them.
 """
 
@@ -407,9 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     # a setting is judged with its neighbours on the threshold grid (same budget and gap): the score is flat
     # over a range of thresholds, and one threshold a step above its neighbours is the noise of these
     # questions, not a better setting (it picked 0.45 between 0.4 and 0.5 a question's worth lower, while
-    # 0.6-0.7 stood level); settings less than one answerable question's worth of key facts apart are not
-    # told apart by these questions: of those, the one with the highest citation precision (then the best
-    # score). --compare-setting-rules measures that rule against the plain best score, nested by training set
+    # 0.6-0.7 stood level). The rule that picks among the smoothed scores (--setting-rule: the best one, or of
+    # those within one answerable question's worth of it the highest citation precision) is measured by
+    # --compare-setting-rules, nested by training set
     smooth = _neighbour_means([(t[2], t[0]) for t in tried])
     chosen_at = _choose_setting(smooth, [t[1] for t in tried], int(answerable.sum()), args.setting_rule)
     _, _, (t_extra, extra_budget, extra_gap), forced = tried[chosen_at]
