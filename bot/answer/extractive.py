@@ -268,8 +268,9 @@ def can_answer(question: Question, c: Candidate) -> bool:
     without that role word (副主任 is not 主任), a by-how-much question never by one stating no change, a
     question about a year never by a unit that speaks of other years only (``features.unit_years``), a question
     on one stage (二期) never by a unit on another (``features.stage_conflict``), a when question on an event the
-    articles speak of (开工) never by a unit that does not name it (于某月某日签约; ``event_unbound``), and no question by a unit that
-    is itself a question (记者：…？). Applied before the question model reads the ranked units, in fitting too."""
+    articles speak of (开工) never by a unit that does not name it (于某月某日签约; ``event_unbound``), and no
+    question by a unit that is itself a question (记者：…？). Applied before the question model reads the ranked
+    units, in fitting too."""
     if _ASKS.search(c.text):  # 记者：为什么选在这里？ is the interviewer's question, not its answer
         return False
     if c.features.get("year_conflict"):  # 2023年的营收 is not answered by a sentence about 2024 only
