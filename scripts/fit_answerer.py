@@ -171,7 +171,7 @@ def _compare_setting_rules(rows: Sequence[Row], tried: Sequence[tuple[float, flo
     """Nested leave one set out for the further-unit rule itself: for each training set, every rule picks a
     setting on the other sets' answers, and is scored on the held-out set's answers with that setting (the
     held-out set's answers come from the unit model of its own fold)."""
-    names = sorted({r.set_name for r in rows}, key=[r.set_name for r in rows].index)
+    names = list(dict.fromkeys(r.set_name for r in rows))  # in training-set order
     held: dict[str, list[dict[str, Any]]] = {rule: [] for rule in SETTING_RULES}
     picks: dict[str, list[str]] = {rule: [] for rule in SETTING_RULES}
     for name in names:  # each set's scores once, then every rule reads them

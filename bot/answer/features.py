@@ -588,8 +588,10 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     known = [t for t in terms if (t.subject or t.focus) and not t.site and stats.in_corpus(t.text)]
     known_weight = sum(t.weight for t in known)
     known_focus = [t for t in focus if not t.site and not t.subject and stats.in_corpus(t.text)]
-    known_events = [t for t in known_focus if t.text not in _TIME_WORDS and t.text not in _LIGHT_VERBS
-                    and _is_event(t.text, stats)]
+    # the events a one-part when-question asks about (开工, 签约), as a unit may write them (a focus word is
+    # never a light verb: _can_be_focus)
+    event_forms = [f_ for t in known_focus if t.text not in _TIME_WORDS and _is_event(t.text, stats)
+                   for f_ in matcher.forms(t.text)] if question.ask.kind == "date" and not question.multi_part else []
     # the words the corpus uses for the one thing a one-topic question asks about: a unit that answers
     # names it, here or in its context (二等奖 asked, only 一等奖 said: a near miss, not an answer)
     known_subjects = [t for t in subjects if not t.site and stats.in_corpus(t.text)] if question.single_topic else []
@@ -679,12 +681,7 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
         )
         # a when-question on an event the articles speak of (开工, 签约, 成立): a date in a unit that never
         # names that event dates another one (于某月某日签约 for 什么时候开工)
-        f["event_unbound"] = (
-            1.0
-            if question.ask.kind == "date" and not question.multi_part and known_events and answer_at
-            and not _positions(c.text, [f_ for t in known_events for f_ in matcher.forms(t.text)])
-            else 0.0
-        )
+        f["event_unbound"] = 1.0 if event_forms and answer_at and not _positions(c.text, event_forms) else 0.0
         subj_at = _positions(c.text, [f_ for t in subjects for f_ in matcher.forms(t.text)])
         f["subj_near"] = _closeness(_gap(subj_at, focus_at or answer_at), 25.0)
         f["attr_cov"] = _coverage(attributes, both, matcher) if attributes else 1.0
@@ -708,9 +705,9 @@ def candidates(question: Question, passages: Sequence[Passage], stats: CorpusSta
     return out
 
 
-#: words for time itself (什么时间, 哪个日子) and for how something happens (开始, 正式, 预计, 计划): no event of
-#: their own
-_TIME_WORDS = frozenset(["时间", "日期", "时候", "日子", "年份", "月份", "时间点", "节点", "时段", "开始", "正式", "预计", "计划"])
+#: words for time itself (什么时间, 哪个日子) and for how something happens (开始, 正式, 预计; 计划 is a light
+#: verb): no event of their own
+_TIME_WORDS = frozenset(["时间", "日期", "时候", "日子", "年份", "月份", "时间点", "节点", "时段", "开始", "正式", "预计"])
 
 
 def _is_event(word: str, stats: CorpusStats) -> bool:
