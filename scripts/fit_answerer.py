@@ -52,7 +52,7 @@ import hashlib
 import json
 import pickle
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +63,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer, score  # noqa: E402
-from bot.answer.features import FEATURES, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
+from bot.answer.features import FEATURES, QUESTION_FEATURE_SIGNS, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
 from bot.answer.model import AnswerModel, Linear  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
 from bot.evaluate.dataset import EvalItem, load_items  # noqa: E402
@@ -243,6 +243,34 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: f
     return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
+def fit_linear_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: float,
+                      signs: Mapping[str, int]) -> Linear:
+    """An L2 logistic regression (the objective of scikit-learn's, unbalanced) whose weights keep the signs
+    ``signs`` gives their features (0 allowed); features without a sign are free."""
+    from scipy.optimize import minimize
+    from scipy.special import expit
+
+    mean, scale = _standardisation(x)
+    z = (x - mean) / scale
+    yy = y.astype(np.float64)
+    n = z.shape[1]
+
+    def objective(wb: np.ndarray) -> tuple[float, np.ndarray]:
+        w, b = wb[:n], wb[n]
+        s = z @ w + b
+        loss = 0.5 * float(w @ w) + c_reg * float(np.sum(np.logaddexp(0.0, s) - yy * s))
+        r = c_reg * (expit(s) - yy)
+        return loss, np.concatenate([w + z.T @ r, [float(r.sum())]])
+
+    bounds = [(0.0, None) if signs.get(f, 0) > 0 else (None, 0.0) if signs.get(f, 0) < 0 else (None, None)
+              for f in features] + [(None, None)]
+    res = minimize(objective, np.zeros(n + 1), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 5000})
+    if not res.success:
+        raise RuntimeError(f"the sign-bounded question fit did not converge: {res.message}")
+    return Linear(features, mean, scale, res.x[:n], float(res.x[n]))
+
+
 def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Linear:
     """The unit model, fitted on the candidates that :func:`can_answer` lets through (the ones it ranks).
 
@@ -339,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
     ap.add_argument("--c-question", type=float, default=1.0, help="inverse L2 strength of the question model")
+    ap.add_argument("--question-signs", choices=("prior", "free"), default="prior",
+                    help="prior: the question model's weights keep the signs features.QUESTION_FEATURE_SIGNS gives "
+                         "(more evidence never counts against answering); free: any sign")
     ap.add_argument("--unit-objective", choices=("listwise", "pointwise"), default="listwise",
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
@@ -348,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--compare-setting-rules", action="store_true",
                     help="print each further-unit rule's figures nested by training set (the rule chosen on sets it "
                          "never saw)")
+    ap.add_argument("--hold-setting", metavar="EXTRA,BUDGET,GAP",
+                    help="use this further-unit setting instead of choosing one (a measurement: a change's effect "
+                         "with the setting held where the shipped model has it); it must be on the grid")
     ap.add_argument("--dry-run", action="store_true", help="print the cross-validated figures, write nothing")
     ap.add_argument("--show-failures", action="store_true")
     args = ap.parse_args(argv)
@@ -413,6 +447,15 @@ def main(argv: list[str] | None = None) -> int:
     # --compare-setting-rules, nested by training set
     smooth = _neighbour_means([(t[2], t[0]) for t in tried])
     chosen_at = _choose_setting(smooth, [t[1] for t in tried], int(answerable.sum()), args.setting_rule)
+    if args.hold_setting:
+        try:
+            held = tuple(float(x) for x in args.hold_setting.split(","))
+        except ValueError:
+            ap.error(f"--hold-setting {args.hold_setting!r}: expected three numbers EXTRA,BUDGET,GAP")
+        at = [i for i, t in enumerate(tried) if len(held) == 3 and all(abs(a - b) < 1e-9 for a, b in zip(t[2], held, strict=True))]
+        if not at:
+            ap.error(f"--hold-setting {args.hold_setting!r} is not a setting of the grid")
+        chosen_at = at[0]
     _, _, (t_extra, extra_budget, extra_gap), forced = tried[chosen_at]
     if args.compare_setting_rules:
         _compare_setting_rules(rows, tried, base)
@@ -433,9 +476,19 @@ def main(argv: list[str] | None = None) -> int:
     qx = np.array([[question_features(rr.question, rr.candidates)[f] for f in QUESTION_FEATURES] for rr in oof_ranked])
     qy = np.array([1 if rec["checks"]["key_facts"] else 0 for rec in forced])  # quoting is right
     fold_arr = np.asarray(fold_of)
-    q_models = {k: fit_linear(qx[fold_arr != k], answerable[fold_arr != k], QUESTION_FEATURES, args.c_question, False)
-                for k in folds}
+    def fit_question(x: np.ndarray, y: np.ndarray) -> Linear:
+        if args.question_signs == "prior":
+            return fit_linear_signed(x, y, QUESTION_FEATURES, args.c_question, QUESTION_FEATURE_SIGNS)
+        return fit_linear(x, y, QUESTION_FEATURES, args.c_question, False)
+
+    q_models = {k: fit_question(qx[fold_arr != k], answerable[fold_arr != k]) for k in folds}
     q_oof = np.array([float(q_models[fold_of[i]].prob(qx[i : i + 1])[0]) for i in range(len(rows))])
+    from sklearn.metrics import roc_auc_score
+
+    print(f"\n question model ({args.question_signs} signs): out-of-fold AUC, answerable against not "
+          f"{roc_auc_score(answerable, q_oof):.3f}; quoting right against not {roc_auc_score(qy, q_oof):.3f}; "
+          f"its weights' spread over the folds {np.mean(np.std([m.coef for m in q_models.values()], axis=0)):.3f} "
+          f"(mean standard deviation)", file=sys.stderr)
 
     # the refusal threshold: the one that maximises key facts + refusal accuracy out of fold while at most
     # --max-false-refusal of the answerable questions are refused; its answer precision is reported
@@ -481,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.dry_run:
         return 0
     final_unit = fit_units(rows, args.c, listwise)
-    final_q = fit_linear(qx, answerable, QUESTION_FEATURES, args.c_question, False)
+    final_q = fit_question(qx, answerable)
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "method": ("two L2 logistic models: units hold the answer ("
@@ -489,7 +542,9 @@ def main(argv: list[str] | None = None) -> int:
                       "balanced classes" if listwise
                       else f"pointwise, scikit-learn, C={args.c:g}, balanced classes")
                    + f", fitted on the units can_answer lets through); the question is answerable from the "
-                  f"articles (C={args.c_question:g}), stacked on out-of-fold unit probabilities; thresholds chosen "
+                  f"articles (C={args.c_question:g}"
+                  + (", its weights held to features.QUESTION_FEATURE_SIGNS" if args.question_signs == "prior" else "")
+                  + f"), stacked on out-of-fold unit probabilities; thresholds chosen "
                   f"on {'leave-one-set-out' if args.by_corpus else f'{args.folds}-fold'} out-of-fold answers"),
         "max_false_refusal": args.max_false_refusal,
         "answer_precision_out_of_fold": round(precision, 4),

@@ -285,6 +285,42 @@ def test_the_further_unit_rules_differ_only_inside_a_tie(fit_script: ModuleType)
     assert choose([0.7, 0.7], [0.8, 0.9], 100, "best-score") == 1  # equal scores: the higher cp
 
 
+def test_the_sign_bounded_fit_is_the_plain_one_without_bounds_and_keeps_its_signs(fit_script: ModuleType) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3))
+    x[:, 2] = x[:, 0] + 0.05 * rng.normal(size=400)  # two overlapping signals, as the question features are
+    y = (x[:, 0] - 0.7 * x[:, 1] + rng.normal(size=400) > 0).astype(int)
+    names = ("a", "b", "c")
+    free = fit_script.fit_linear_signed(x, y, names, 1.0, {})
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    plain = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, y)
+    # the same objective (two solvers: along the overlapping pair the optimum is flat)
+    assert np.allclose(free.coef, plain.coef_[0], atol=0.02)
+    assert abs(free.intercept - float(plain.intercept_[0])) < 0.02
+    bounded = fit_script.fit_linear_signed(x, y, names, 1.0, {"b": 1, "c": -1})
+    assert bounded.coef[1] >= 0.0 and bounded.coef[2] <= 0.0  # held to their signs (b's own is negative)
+    assert bounded.coef[1] == pytest.approx(0.0, abs=1e-6)
+    assert bounded.coef[0] > 0.5  # the free signal still carries the fit
+
+
+def test_every_question_feature_sign_names_a_question_feature() -> None:
+    from bot.answer.features import QUESTION_FEATURE_SIGNS
+
+    assert set(QUESTION_FEATURE_SIGNS) <= set(QUESTION_FEATURES)
+    assert set(QUESTION_FEATURE_SIGNS.values()) <= {-1, 1}
+
+
+def test_the_packaged_question_model_keeps_the_signs_it_was_fitted_to(packaged: AnswerModel) -> None:
+    from bot.answer.features import QUESTION_FEATURE_SIGNS
+
+    if "QUESTION_FEATURE_SIGNS" not in str(packaged.meta.get("method", "")):
+        pytest.skip("the packaged question model was fitted with free signs")
+    for name, w in zip(QUESTION_FEATURES, packaged.question.coef, strict=True):
+        assert w * QUESTION_FEATURE_SIGNS.get(name, 0) >= -1e-9, name
+
+
 @pytest.fixture
 def no_fit(fit_script: ModuleType, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     """The script with its data collection replaced: a set that gets past the argument check fails loudly

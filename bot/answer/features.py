@@ -116,6 +116,23 @@ QUESTION_FEATURES: tuple[str, ...] = (
     *(f"kind_{k}" for k in KINDS),
 )
 
+#: what more of a question feature can only mean for "the articles answer it": +1 more likely, -1 less likely
+#: (features left out, such as the kind of question, may weigh either way). The question model's fit may hold
+#: its weights to these signs (``scripts/fit_answerer.py --question-signs prior``): many of these signals
+#: overlap (the best unit's focus and the best focus of all), and a free fit trades them against each other
+#: with weights of either sign that move between refits
+QUESTION_FEATURE_SIGNS: dict[str, int] = {
+    **dict.fromkeys(
+        ("p1", "top_focus", "top_joint_all", "top_dense", "max_cos", "top_dense_en", "max_focus", "max_joint_all",
+         "top_complete", "max_complete", "top_type_strict", "top_subj_ctx", "top_focus_ctx", "top_attr_cov",
+         "top_focus_clause"),
+        1,
+    ),
+    **dict.fromkeys(
+        ("max_attr_conflict", "top_known_miss", "min_known_miss", "single_known_miss", "no_evidence", "oov"), -1
+    ),
+}
+
 _PERSON_POS = {"nr", "nrfg", "nrt"}
 _NAME_POS = {"nr", "nrfg", "nrt", "ns", "nt", "nz", "nrf"}
 _PRONOUN_START = re.compile(r"^[“\"‘「]?(?:该|其|此|这|它|他|她|上述|前者|后者)")
@@ -793,4 +810,4 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     return f
 
 
-__all__ = ["FEATURES", "LIST_SEP", "QUESTION_FEATURES", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features", "stage_conflict", "unit_years"]
+__all__ = ["FEATURES", "LIST_SEP", "QUESTION_FEATURES", "QUESTION_FEATURE_SIGNS", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features", "stage_conflict", "unit_years"]
