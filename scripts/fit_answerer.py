@@ -63,7 +63,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.answer.extractive import ExtractiveAnswerer, Ranked, can_answer, score  # noqa: E402
-from bot.answer.features import FEATURES, QUESTION_FEATURE_SIGNS, QUESTION_FEATURES, analyze, candidates, question_features  # noqa: E402
+from bot.answer.features import (  # noqa: E402
+    FEATURES,
+    QUESTION_FEATURE_SIGNS,
+    QUESTION_FEATURES,
+    analyze,
+    candidates,
+    question_features,
+)
 from bot.answer.model import AnswerModel, Linear  # noqa: E402
 from bot.chain import ChainSteps  # noqa: E402
 from bot.evaluate.dataset import EvalItem, load_items  # noqa: E402
