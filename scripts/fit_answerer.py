@@ -67,6 +67,7 @@ from bot.answer.features import (  # noqa: E402
     FEATURES,
     QUESTION_FEATURE_SIGNS,
     QUESTION_FEATURES,
+    UNIT_FEATURE_SIGNS,
     analyze,
     candidates,
     question_features,
@@ -278,7 +279,7 @@ def fit_linear_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c
     return Linear(features, mean, scale, res.x[:n], float(res.x[n]))
 
 
-def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Linear:
+def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False, signed: bool = False) -> Linear:
     """The unit model, fitted on the candidates that :func:`can_answer` lets through (the ones it ranks).
 
     ``listwise``: the coefficients maximise, per question, the share of the softmax over its candidates
@@ -316,7 +317,10 @@ def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False) -> Line
             grad = grad + z.T @ (pa - pp)
         return loss, grad
 
-    res = minimize(objective, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 2000})
+    bounds = [(0.0, None) if UNIT_FEATURE_SIGNS.get(f, 0) > 0 else (None, 0.0) if UNIT_FEATURE_SIGNS.get(f, 0) < 0
+              else (None, None) for f in FEATURES] if signed else None
+    res = minimize(objective, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 2000})
     if not res.success:
         raise RuntimeError(f"the listwise unit fit did not converge: {res.message}")
     w = res.x
@@ -377,6 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--question-signs", choices=("prior", "free"), default="prior",
                     help="prior: the question model's weights keep the signs features.QUESTION_FEATURE_SIGNS gives "
                          "(more evidence never counts against answering); free: any sign")
+    ap.add_argument("--unit-signs", choices=("prior", "free"), default="free",
+                    help="prior: the listwise unit model's weights keep the signs features.UNIT_FEATURE_SIGNS gives")
     ap.add_argument("--unit-objective", choices=("listwise", "pointwise"), default="listwise",
                     help="listwise: the unit model picks the answering unit among each question's (softmax over "
                          "its candidates), then is calibrated; pointwise: every unit on its own (balanced L2 "
@@ -430,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # stage 1, out of fold: unit probabilities for every question from a model that never saw it
     listwise = args.unit_objective == "listwise"
-    unit_models = {k: fit_units([r for i, r in enumerate(rows) if fold_of[i] != k], args.c, listwise) for k in folds}
+    unit_models = {k: fit_units([r for i, r in enumerate(rows) if fold_of[i] != k], args.c, listwise, args.unit_signs == "prior") for k in folds}
     oof_ranked = [ranked_with(r, unit_models[fold_of[i]]) for i, r in enumerate(rows)]
     unit_only = {k: AnswerModel(unit_models[k], Linear.neutral(QUESTION_FEATURES), -1.0, 0.5, 1.0, 1.0) for k in folds}
 
@@ -540,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.dry_run:
         return 0
-    final_unit = fit_units(rows, args.c, listwise)
+    final_unit = fit_units(rows, args.c, listwise, args.unit_signs == "prior")
     final_q = fit_question(qx, answerable)
     meta = {
         "fitted_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

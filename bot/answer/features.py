@@ -133,6 +133,17 @@ QUESTION_FEATURE_SIGNS: dict[str, int] = {
     ),
 }
 
+#: the same for the unit features and "this unit holds the answer" (``--unit-signs prior``)
+UNIT_FEATURE_SIGNS: dict[str, int] = {
+    **dict.fromkeys(
+        ("dense", "cov", "cov_ctx", "focus", "subj", "subj_ctx", "type_fit", "type_strict", "year_ok", "english_dense",
+         "focus_ctx", "subj_focus", "type_focus", "focus_dense", "min_aspect", "focus_near", "subj_near", "attr_cov",
+         "joint_sty", "joint_all", "complete", "focus_clause"),
+        1,
+    ),
+    **dict.fromkeys(("conflict", "other_entities", "known_miss"), -1),
+}
+
 _PERSON_POS = {"nr", "nrfg", "nrt"}
 _NAME_POS = {"nr", "nrfg", "nrt", "ns", "nt", "nz", "nrf"}
 _PRONOUN_START = re.compile(r"^[“\"‘「]?(?:该|其|此|这|它|他|她|上述|前者|后者)")
@@ -810,4 +821,4 @@ def question_features(question: Question, ranked: Sequence[Candidate]) -> dict[s
     return f
 
 
-__all__ = ["FEATURES", "LIST_SEP", "QUESTION_FEATURES", "QUESTION_FEATURE_SIGNS", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features", "stage_conflict", "unit_years"]
+__all__ = ["FEATURES", "LIST_SEP", "QUESTION_FEATURES", "QUESTION_FEATURE_SIGNS", "UNIT_FEATURE_SIGNS", "Candidate", "Matcher", "Question", "Term", "VectorSource", "analyze", "candidates", "question_features", "stage_conflict", "unit_years"]
