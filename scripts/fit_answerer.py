@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="most answerable questions (share, out of fold) the refusal threshold may refuse")
     ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the unit model")
     ap.add_argument("--c-question", type=float, default=1.0, help="inverse L2 strength of the question model")
-    ap.add_argument("--question-signs", choices=("prior", "free"), default="prior",
+    ap.add_argument("--question-signs", choices=("prior", "free"), default="free",
                     help="prior: the question model's weights keep the signs features.QUESTION_FEATURE_SIGNS gives "
                          "(more evidence never counts against answering); free: any sign")
     ap.add_argument("--unit-signs", choices=("prior", "free"), default="free",
