@@ -251,6 +251,12 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: f
     return Linear(features, mean, scale, lr.coef_[0], float(lr.intercept_[0]))
 
 
+def _sign_bounds(features: Sequence[str], signs: Mapping[str, int]) -> list[tuple[float | None, float | None]]:
+    """L-BFGS-B bounds holding each weight to the sign ``signs`` gives its feature (none: free)."""
+    return [(0.0, None) if signs.get(f, 0) > 0 else (None, 0.0) if signs.get(f, 0) < 0 else (None, None)
+            for f in features]
+
+
 def fit_linear_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c_reg: float,
                       signs: Mapping[str, int]) -> Linear:
     """An L2 logistic regression (the objective of scikit-learn's, unbalanced) whose weights keep the signs
@@ -270,8 +276,7 @@ def fit_linear_signed(x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c
         r = c_reg * (expit(s) - yy)
         return loss, np.concatenate([w + z.T @ r, [float(r.sum())]])
 
-    bounds = [(0.0, None) if signs.get(f, 0) > 0 else (None, 0.0) if signs.get(f, 0) < 0 else (None, None)
-              for f in features] + [(None, None)]
+    bounds = [*_sign_bounds(features, signs), (None, None)]  # the intercept is free
     res = minimize(objective, np.zeros(n + 1), jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 5000})
     if not res.success:
@@ -317,8 +322,7 @@ def fit_units(rows: Sequence[Row], c_reg: float, listwise: bool = False, signed:
             grad = grad + z.T @ (pa - pp)
         return loss, grad
 
-    bounds = [(0.0, None) if UNIT_FEATURE_SIGNS.get(f, 0) > 0 else (None, 0.0) if UNIT_FEATURE_SIGNS.get(f, 0) < 0
-              else (None, None) for f in FEATURES] if signed else None
+    bounds = _sign_bounds(FEATURES, UNIT_FEATURE_SIGNS) if signed else None
     res = minimize(objective, np.zeros(x.shape[1]), jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": 2000})
     if not res.success:
@@ -465,7 +469,9 @@ def main(argv: list[str] | None = None) -> int:
             held = tuple(float(x) for x in args.hold_setting.split(","))
         except ValueError:
             ap.error(f"--hold-setting {args.hold_setting!r}: expected three numbers EXTRA,BUDGET,GAP")
-        at = [i for i, t in enumerate(tried) if len(held) == 3 and all(abs(a - b) < 1e-9 for a, b in zip(t[2], held, strict=True))]
+        if len(held) != 3:
+            ap.error(f"--hold-setting {args.hold_setting!r}: expected three numbers EXTRA,BUDGET,GAP")
+        at = [i for i, t in enumerate(tried) if all(abs(a - b) < 1e-9 for a, b in zip(t[2], held, strict=True))]
         if not at:
             ap.error(f"--hold-setting {args.hold_setting!r} is not a setting of the grid")
         chosen_at = at[0]

@@ -305,11 +305,16 @@ def test_the_sign_bounded_fit_is_the_plain_one_without_bounds_and_keeps_its_sign
     assert bounded.coef[0] > 0.5  # the free signal still carries the fit
 
 
-def test_every_question_feature_sign_names_a_question_feature() -> None:
-    from bot.answer.features import QUESTION_FEATURE_SIGNS
+def test_every_feature_sign_names_a_feature_of_its_model() -> None:
+    from bot.answer.features import QUESTION_FEATURE_SIGNS, UNIT_FEATURE_SIGNS
 
     assert set(QUESTION_FEATURE_SIGNS) <= set(QUESTION_FEATURES)
-    assert set(QUESTION_FEATURE_SIGNS.values()) <= {-1, 1}
+    assert set(UNIT_FEATURE_SIGNS) <= set(FEATURES)
+    assert set(QUESTION_FEATURE_SIGNS.values()) | set(UNIT_FEATURE_SIGNS.values()) <= {-1, 1}
+
+
+def test_sign_bounds_hold_each_weight_to_its_sign(fit_script: ModuleType) -> None:
+    assert fit_script._sign_bounds(("a", "b", "c"), {"a": 1, "b": -1}) == [(0.0, None), (None, 0.0), (None, None)]
 
 
 @pytest.fixture
